@@ -1,0 +1,4 @@
+# Copyright 2026 e-conomic Connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import controllers, models, wizard
+from .hooks import post_init_hook

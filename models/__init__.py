@@ -1,0 +1,14 @@
+# Copyright 2026 e-conomic Connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import economic_choice
+from . import economic_run
+from . import economic_sync_mixin
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import hr_employee
+from . import product_template
+from . import project_project
+from . import project_task
+from . import account_analytic_line
+from . import economic_invoice

@@ -1,0 +1,9 @@
+# Copyright 2026 e-conomic Connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import test_settings
+from . import test_customers
+from . import test_employees
+from . import test_products
+from . import test_timesheet_approval
+from . import test_draft_invoice
+from . import test_booking

@@ -1,0 +1,3 @@
+# Copyright 2026 e-conomic Connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import economic_customer_match, economic_book_invoice
