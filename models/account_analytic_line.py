@@ -1,2 +1,429 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Timesheet approval, locking and the line half of the outbox to e-conomic.
+
+A timesheet line moves through ``economic_line_state``:
+to_approve -> approved (queued) -> on_draft (on draft invoice N) -> invoiced (booked invoice M),
+or error (with the reason in ``economic_error``). Approved lines are locked against every
+edit except the connector's own ``economic_*`` bookkeeping; the sending itself is done per
+project (= per draft invoice) by ``project.project._economic_process_outbox``.
+"""
+
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
+LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
+# A line on the draft carries this marker at the end of its description, so that the
+# connector finds its own lines again after a lost response, a reset or an edit in e-conomic.
+MARKER_TEMPLATE = "[T-{}]"
+MARKER_RE = re.compile(r"\[T-(\d+)\]\s*$")
+DEFAULT_DESCRIPTION_TEMPLATE = "{date} {employee}: {task} - {description}"
+
+
+def line_marker(line_id):
+    return MARKER_TEMPLATE.format(line_id)
+
+
+def marker_line_id(description):
+    """The Odoo line id found in an e-conomic line description, or None."""
+    match = MARKER_RE.search(description or "")
+    return int(match.group(1)) if match else None
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    economic_line_state = fields.Selection(
+        [
+            ("to_approve", "To approve"),
+            ("approved", "Approved"),
+            ("on_draft", "On draft invoice"),
+            ("invoiced", "Invoiced"),
+            ("error", "Error"),
+        ],
+        string="Invoice status",
+        index=True,
+        copy=False,
+        help="To approve: registered, not yet approved. Approved: queued for the project's "
+        "draft invoice in e-conomic. On draft invoice: sent to the draft. Invoiced: the draft "
+        "was booked. Error: see the reason.",
+    )
+    economic_status_label = fields.Char(
+        string="e-conomic", compute="_compute_economic_status_label"
+    )
+    economic_product_id = fields.Many2one(
+        "product.product",
+        string="Invoice product",
+        domain=[("product_tmpl_id.economic_number", "!=", False)],
+        help="e-conomic product for this line. Empty: the task's, the project's, else the "
+        "default product with or without VAT from Settings.",
+    )
+    economic_error = fields.Text(string="e-conomic error", copy=False, readonly=True)
+    economic_approved_by_id = fields.Many2one(
+        "res.users", string="Approved by", copy=False, readonly=True
+    )
+    economic_approved_on = fields.Datetime(string="Approved on", copy=False, readonly=True)
+    economic_draft_number = fields.Integer(
+        string="Draft invoice", copy=False, readonly=True, aggregator=None
+    )
+    economic_line_number = fields.Integer(
+        string="Draft line", copy=False, readonly=True, aggregator=None
+    )
+    economic_invoice_id = fields.Many2one(
+        "economic.invoice", string="Booked invoice", copy=False, readonly=True, index=True
+    )
+    economic_booked_number = fields.Integer(
+        related="economic_invoice_id.number", string="Invoice number", aggregator=None
+    )
+    # Outbox bookkeeping: the key is stored and committed before the send; a line that has a
+    # key but is not confirmed on the draft is "in doubt" and is checked on the draft first.
+    economic_send_key = fields.Char(copy=False, readonly=True)
+    economic_sent_values = fields.Json(copy=False, readonly=True)
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends(
+        "economic_line_state", "economic_draft_number", "economic_booked_number", "economic_error"
+    )
+    def _compute_economic_status_label(self):
+        for line in self:
+            state = line.economic_line_state
+            if state == "on_draft":
+                line.economic_status_label = self.env._(
+                    "On draft invoice %(number)s", number=line.economic_draft_number
+                )
+            elif state == "invoiced":
+                line.economic_status_label = self.env._(
+                    "Invoiced (invoice %(number)s)", number=line.economic_booked_number
+                )
+            elif state == "approved" and line.economic_error:
+                line.economic_status_label = self.env._("Approved, waiting: e-conomic problem")
+            else:
+                labels = dict(self._fields["economic_line_state"]._description_selection(self.env))
+                line.economic_status_label = labels.get(state, "")
+
+    def _economic_is_locked(self):
+        self.ensure_one()
+        return self.economic_line_state in LOCKED_STATES
+
+    def _is_readonly(self):
+        return super()._is_readonly() or self._economic_is_locked()
+
+    @api.depends("task_id.project_id")
+    def _compute_project_id(self):
+        # Moving a task must never move approved time to another project (and draft).
+        return super(
+            AccountAnalyticLine, self.filtered(lambda line: not line._economic_is_locked())
+        )._compute_project_id()
+
+    @api.depends("task_id.partner_id", "project_id.partner_id")
+    def _compute_partner_id(self):
+        return super(
+            AccountAnalyticLine, self.filtered(lambda line: not line._economic_is_locked())
+        )._compute_partner_id()
+
+    # ------------------------------------------------------------------ ORM overrides
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("project_id") or vals.get("task_id"):
+                vals.setdefault("economic_line_state", "to_approve")
+            elif vals.get("economic_line_state") != "to_approve":
+                vals.pop("economic_line_state", None)
+        lines = super().create(vals_list)
+        # hr_timesheet can derive the project from the task or the context.
+        lines.filtered(lambda line: line.project_id and not line.economic_line_state).write(
+            {"economic_line_state": "to_approve"}
+        )
+        return lines
+
+    def write(self, vals):
+        foreign = [name for name in vals if not name.startswith("economic_")]
+        if foreign:
+            locked = self.filtered(lambda line: line._economic_is_locked())
+            if locked:
+                raise UserError(locked._economic_locked_message())
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_economic_approved(self):
+        locked = self.filtered(lambda line: line._economic_is_locked())
+        if locked:
+            raise UserError(locked._economic_locked_message())
+
+    def _economic_locked_message(self):
+        if any(line.economic_line_state == "invoiced" for line in self):
+            return self.env._(
+                "These timesheet lines are invoiced in e-conomic and can no longer be changed "
+                "or deleted. To correct them, credit the invoice in e-conomic."
+            )
+        return self.env._(
+            "Approved timesheet lines cannot be changed or deleted. An approver can reset "
+            "them to “To approve” while the project's draft invoice is not booked."
+        )
+
+    # ------------------------------------------------------------------ approval
+
+    def _economic_check_approver(self):
+        if not self.env.user.has_group(APPROVER_GROUP):
+            raise AccessError(self.env._("Only timesheet approvers can approve timesheets."))
+
+    def action_economic_approve(self):
+        """Approve the selected lines (those still to approve), all or nothing."""
+        self._economic_check_approver()
+        lines = self.filtered(lambda line: line.economic_line_state == "to_approve")
+        if not lines:
+            raise UserError(self.env._("None of the selected timesheet lines is waiting for approval."))
+        problems = lines._economic_preflight()
+        if problems:
+            raise UserError(lines._economic_preflight_message(problems))
+        lines.sudo().write(
+            {
+                "economic_line_state": "approved",
+                "economic_approved_by_id": self.env.uid,
+                "economic_approved_on": fields.Datetime.now(),
+                "economic_error": False,
+                "economic_send_key": False,
+                "economic_sent_values": False,
+            }
+        )
+        lines.project_id.sudo()._economic_enqueue()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s timesheet lines approved; they are sent to e-conomic in a moment.",
+                    count=len(lines),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _economic_preflight(self):
+        """What would make e-conomic refuse these lines: a list of (line, reason)."""
+        problems = []
+        missing_by_company = {}
+        for line in self:
+            company = line.company_id
+            if company not in missing_by_company:
+                missing_by_company[company] = company._economic_missing_settings()
+            project = line.project_id
+            if not project:
+                problems.append((line, self.env._("not a timesheet line (no project)")))
+                continue
+            if missing_by_company[company]:
+                problems.append(
+                    (
+                        line,
+                        self.env._(
+                            "e-conomic settings incomplete: %(missing)s",
+                            missing=", ".join(missing_by_company[company]),
+                        ),
+                    )
+                )
+                continue
+            if not project.economic_invoiced:
+                problems.append(
+                    (line, self.env._("project is not invoiced through e-conomic"))
+                )
+                continue
+            if not project.partner_id:
+                problems.append(
+                    (line, self.env._("project has no customer, so no e-conomic customer link is possible"))
+                )
+            elif not project.partner_id.commercial_partner_id.name:
+                problems.append((line, self.env._("the customer has no name")))
+            if not project.active or project.economic_draft_state == "booked":
+                problems.append(
+                    (
+                        line,
+                        self.env._(
+                            "project is closed (its invoice was booked in e-conomic): reopen it "
+                            "to start a new draft invoice"
+                        ),
+                    )
+                )
+            if project.economic_draft_state == "to_book":
+                problems.append(
+                    (line, self.env._("the project's draft invoice is being booked"))
+                )
+            if line.unit_amount <= 0:
+                problems.append((line, self.env._("zero hours")))
+            product = line._economic_product()
+            if not product:
+                problems.append(
+                    (line, self.env._("no product: set one on the line, task or project"))
+                )
+            elif not product.product_tmpl_id.economic_number:
+                problems.append(
+                    (
+                        line,
+                        self.env._(
+                            "product %(product)s has no e-conomic product number",
+                            product=product.display_name,
+                        ),
+                    )
+                )
+        return problems
+
+    def _economic_preflight_message(self, problems):
+        rows = [
+            self.env._(
+                "- %(date)s, %(employee)s, %(project)s (%(hours)s h): %(reason)s",
+                date=line.date,
+                employee=line.employee_id.name or line.user_id.name or "",
+                project=line.project_id.display_name or "",
+                hours=line.unit_amount,
+                reason=reason,
+            )
+            for line, reason in problems
+        ]
+        return self.env._(
+            "Nothing was approved. e-conomic would refuse these lines:\n%(rows)s",
+            rows="\n".join(rows),
+        )
+
+    def action_economic_reset(self):
+        """Back to "to approve"; a line already on the unbooked draft is removed from it."""
+        self._economic_check_approver()
+        invoiced = self.filtered(lambda line: line.economic_line_state == "invoiced")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "Lines on booked invoice %(numbers)s cannot be reset. Credit the invoice in "
+                    "e-conomic and register the corrected time again.",
+                    numbers=", ".join(str(n) for n in sorted(set(invoiced.mapped("economic_booked_number")))),
+                )
+            )
+        lines = self.filtered(lambda line: line.economic_line_state in ("approved", "on_draft", "error"))
+        if any(line.project_id.economic_draft_state == "to_book" for line in lines):
+            raise UserError(
+                self.env._("The draft invoice is being booked; its lines can no longer be reset.")
+            )
+        for project in lines.project_id:
+            project_lines = lines.filtered(lambda line, p=project: line.project_id == p)
+            # Only lines that may be on the draft need a removal: sent, or sent with the
+            # outcome unknown (a key was committed).
+            maybe_sent = project_lines.filtered(
+                lambda line: line.economic_line_state in ("on_draft", "error") or line.economic_send_key
+            )
+            if maybe_sent:
+                project.sudo()._economic_queue_removal(maybe_sent)
+        lines.sudo().write(
+            {
+                "economic_line_state": "to_approve",
+                "economic_error": False,
+                "economic_send_key": False,
+                "economic_sent_values": False,
+                "economic_draft_number": 0,
+                "economic_line_number": 0,
+                "economic_approved_by_id": False,
+                "economic_approved_on": False,
+            }
+        )
+        return True
+
+    # ------------------------------------------------------------------ invoice line
+
+    def _economic_product(self):
+        """The product this line is invoiced with: line, task, project, else default."""
+        self.ensure_one()
+        product = (
+            self.economic_product_id
+            or self.task_id.economic_product_id
+            or self.project_id.economic_product_id
+        )
+        if product:
+            return product
+        return self.project_id._economic_default_product()
+
+    def _economic_description(self, template=None):
+        self.ensure_one()
+        template = template or DEFAULT_DESCRIPTION_TEMPLATE
+        values = {
+            "date": fields.Date.to_string(self.date) or "",
+            "employee": self.employee_id.sudo().name or self.user_id.name or "",
+            "task": self.task_id.name or "",
+            "project": self.project_id.name or "",
+            "description": self.name if self.name and self.name != "/" else "",
+            "hours": f"{self.unit_amount:.2f}",
+        }
+        try:
+            text = template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            text = DEFAULT_DESCRIPTION_TEMPLATE.format(**values)
+        text = " ".join(text.split())
+        marker = line_marker(self.id)
+        # e-conomic accepts 2500 characters; the marker must survive any truncation.
+        return f"{text[: 2500 - len(marker) - 1]} {marker}"
+
+    def _economic_line_payload(self, line_number, product_number, unit_number, price, template):
+        self.ensure_one()
+        payload = {
+            "lineNumber": line_number,
+            "sortKey": line_number,
+            "product": {"productNumber": product_number},
+            "description": self._economic_description(template),
+            "quantity": round(self.unit_amount, 2),
+            "unitNetPrice": round(price or 0.0, 2),
+        }
+        if unit_number:
+            payload["unit"] = {"unitNumber": unit_number}
+        return payload
+
+    def _economic_mark_on_draft(self, draft_number, remote_line):
+        """Record that this line sits on the draft as ``remote_line`` (e-conomic's dict)."""
+        self.ensure_one()
+        self.write(
+            {
+                "economic_line_state": "on_draft",
+                "economic_draft_number": draft_number,
+                "economic_line_number": remote_line.get("lineNumber") or 0,
+                "economic_error": False,
+                "economic_sent_values": {
+                    "productNumber": (remote_line.get("product") or {}).get("productNumber"),
+                    "quantity": remote_line.get("quantity"),
+                    "unitNetPrice": remote_line.get("unitNetPrice"),
+                },
+            }
+        )
+
+    def _economic_remote_difference(self, remote_line):
+        """Why the line on the draft no longer matches what was sent (None when it does)."""
+        self.ensure_one()
+        sent = self.economic_sent_values or {}
+        if not remote_line:
+            return self.env._(
+                "The line was removed from draft invoice %(number)s in e-conomic.",
+                number=self.economic_draft_number,
+            )
+        product = (remote_line.get("product") or {}).get("productNumber")
+        changes = []
+        if sent.get("productNumber") and product != sent.get("productNumber"):
+            changes.append(self.env._("product %(old)s → %(new)s", old=sent["productNumber"], new=product))
+        for key, label in (("quantity", self.env._("quantity")), ("unitNetPrice", self.env._("price"))):
+            old, new = sent.get(key), remote_line.get(key)
+            if old is not None and round(float(new or 0), 2) != round(float(old), 2):
+                changes.append(self.env._("%(what)s %(old)s → %(new)s", what=label, old=old, new=new))
+        if marker_line_id(remote_line.get("description")) != self.id:
+            changes.append(self.env._("description"))
+        if not changes:
+            return None
+        return self.env._(
+            "The line was changed on draft invoice %(number)s in e-conomic (%(changes)s). "
+            "Correct it there, or reset the line to approve it again.",
+            number=self.economic_draft_number,
+            changes=", ".join(changes),
+        )
+
+    # ------------------------------------------------------------------ cron
+
+    @api.model
+    def _cron_economic_send_lines(self):
+        self.env["project.project"]._economic_process_outbox()
