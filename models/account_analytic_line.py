@@ -255,18 +255,24 @@ class AccountAnalyticLine(models.Model):
                 )
             if line.unit_amount <= 0:
                 problems.append((line, self.env._("zero hours")))
-            product = line._economic_product()
-            if not product:
-                problems.append(
-                    (line, self.env._("no product: set one on the line, task or project"))
-                )
-            elif not product.product_tmpl_id.economic_number:
+            explicit = line._economic_explicit_product()
+            if explicit and not explicit.product_tmpl_id.economic_number:
                 problems.append(
                     (
                         line,
                         self.env._(
                             "product %(product)s has no e-conomic product number",
-                            product=product.display_name,
+                            product=explicit.display_name,
+                        ),
+                    )
+                )
+            elif not line._economic_product_number():
+                problems.append(
+                    (
+                        line,
+                        self.env._(
+                            "no product: set one on the line, task or project, or the default "
+                            "products in Settings"
                         ),
                     )
                 )
@@ -331,17 +337,23 @@ class AccountAnalyticLine(models.Model):
 
     # ------------------------------------------------------------------ invoice line
 
-    def _economic_product(self):
-        """The product this line is invoiced with: line, task, project, else default."""
+    def _economic_explicit_product(self):
+        """The product chosen on the line, else the task's, else the project's."""
         self.ensure_one()
-        product = (
+        return (
             self.economic_product_id
             or self.task_id.economic_product_id
             or self.project_id.economic_product_id
         )
-        if product:
-            return product
-        return self.project_id._economic_default_product()
+
+    def _economic_product_number(self):
+        """e-conomic product number of this line: line, task, project, else the default product
+        of Settings with or without VAT by the customer's VAT zone."""
+        self.ensure_one()
+        explicit = self._economic_explicit_product()
+        if explicit:
+            return explicit.product_tmpl_id.economic_number or False
+        return self.project_id._economic_default_product_number()
 
     def _economic_description(self, template=None):
         self.ensure_one()

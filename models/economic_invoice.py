@@ -1,2 +1,197 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Booked invoices of e-conomic, kept in Odoo as the project's invoice archive."""
+
+import base64
+import logging
+
+from odoo import api, fields, models
+
+from ..economic import exceptions as economic_errors
+from .account_analytic_line import marker_line_id
+
+_logger = logging.getLogger(__name__)
+
+FIK_CARD_TYPE = "71"
+FIK_PAYMENT_ID_DIGITS = 15  # 14 digits + a mod-10 check digit
+
+
+def luhn_check_digit(digits):
+    """Mod-10 (Luhn) check digit of a string of digits, as FIK payment ids use it."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled: the rightmost digit once the check digit is added
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def fik_payment_id(invoice_number):
+    """The 15-digit FIK 71 payment id of an invoice number (zero padded + check digit)."""
+    body = str(int(invoice_number)).zfill(FIK_PAYMENT_ID_DIGITS - 1)
+    if len(body) != FIK_PAYMENT_ID_DIGITS - 1:
+        raise ValueError("invoice number too long for a FIK payment id")
+    return body + luhn_check_digit(body)
+
+
+def fik_payment_line(invoice_number, creditor_number):
+    """The FIK payment line printed on the invoice: ``+71<payment id +creditor<``."""
+    if not creditor_number or len(creditor_number) != 8 or not creditor_number.isdigit():
+        return ""
+    return f"+{FIK_CARD_TYPE}<{fik_payment_id(invoice_number)} +{creditor_number}<"
+
+
+class EconomicInvoice(models.Model):
+    _name = "economic.invoice"
+    _description = "e-conomic Booked Invoice"
+    _order = "date desc, number desc"
+    _rec_name = "number"
+
+    number = fields.Integer(string="Invoice number", required=True, readonly=True, aggregator=None)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, default=lambda self: self.env.company
+    )
+    project_id = fields.Many2one("project.project", string="Project", readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    customer_number = fields.Integer(string="e-conomic customer", readonly=True, aggregator=None)
+    draft_number = fields.Integer(string="Draft invoice", readonly=True, aggregator=None)
+    date = fields.Date(readonly=True)
+    due_date = fields.Date(readonly=True)
+    currency = fields.Char(readonly=True)
+    net_amount = fields.Float(string="Net amount", readonly=True)
+    vat_amount = fields.Float(string="VAT", readonly=True)
+    gross_amount = fields.Float(string="Total", readonly=True)
+    remainder = fields.Float(string="Remainder", readonly=True)
+    heading = fields.Char(readonly=True)
+    text_line1 = fields.Text(string="Notes", readonly=True)
+    text_line2 = fields.Text(string="Footer", readonly=True)
+    lines = fields.Json(string="Lines", readonly=True)
+    layout_source = fields.Selection(
+        [("economic", "e-conomic layout"), ("odoo", "Odoo layout")], readonly=True
+    )
+    pdf_attachment_id = fields.Many2one("ir.attachment", string="PDF", readonly=True)
+    timesheet_ids = fields.One2many(
+        "account.analytic.line", "economic_invoice_id", string="Timesheet lines", readonly=True
+    )
+    timesheet_count = fields.Integer(compute="_compute_timesheet_count")
+    fik_line = fields.Char(string="FIK payment line", compute="_compute_fik_line")
+    payment_info = fields.Text(compute="_compute_fik_line")
+    footer_text = fields.Char(compute="_compute_fik_line")
+
+    _company_number_unique = models.Constraint(
+        "UNIQUE(company_id, number)", "This booked invoice is already stored."
+    )
+
+    @api.depends("timesheet_ids")
+    def _compute_timesheet_count(self):
+        for invoice in self:
+            invoice.timesheet_count = len(invoice.timesheet_ids)
+
+    @api.depends("number", "company_id")
+    def _compute_fik_line(self):
+        for invoice in self:
+            company = invoice.company_id.sudo()
+            invoice.fik_line = fik_payment_line(invoice.number, company.economic_fi_creditor or "")
+            invoice.payment_info = company.economic_payment_info or ""
+            invoice.footer_text = company.economic_footer_text or ""
+
+    @api.model
+    def _economic_create_from_booked(self, project, booked):
+        """Store e-conomic's booked invoice document (idempotent on the number)."""
+        number = booked["bookedInvoiceNumber"]
+        existing = self.search(
+            [("company_id", "=", project.company_id.id), ("number", "=", number)], limit=1
+        )
+        if existing:
+            return existing
+        notes = booked.get("notes") or {}
+        lines = [
+            {
+                "lineNumber": line.get("lineNumber"),
+                "description": line.get("description") or "",
+                "product": (line.get("product") or {}).get("productNumber"),
+                "quantity": line.get("quantity") or 0.0,
+                "unitNetPrice": line.get("unitNetPrice") or 0.0,
+                "totalNetAmount": line.get("totalNetAmount") or 0.0,
+                "vatAmount": line.get("vatAmount") or 0.0,
+                "timesheet": marker_line_id(line.get("description")),
+            }
+            for line in booked.get("lines") or []
+        ]
+        return self.create(
+            {
+                "number": number,
+                "company_id": project.company_id.id,
+                "project_id": project.id,
+                "partner_id": project.partner_id.commercial_partner_id.id,
+                "customer_number": (booked.get("customer") or {}).get("customerNumber") or 0,
+                "draft_number": project.economic_draft_number,
+                "date": booked.get("date"),
+                "due_date": booked.get("dueDate"),
+                "currency": booked.get("currency"),
+                "net_amount": booked.get("netAmount") or 0.0,
+                "vat_amount": booked.get("vatAmount") or 0.0,
+                "gross_amount": booked.get("grossAmount") or 0.0,
+                "remainder": booked.get("remainder") or 0.0,
+                "heading": notes.get("heading"),
+                "text_line1": notes.get("textLine1"),
+                "text_line2": notes.get("textLine2"),
+                "lines": lines,
+                "layout_source": project.company_id.sudo().economic_invoice_layout_source
+                or "economic",
+            }
+        )
+
+    def _economic_render_pdf(self):
+        """The invoice rendered by Odoo: (content, mimetype, extension).
+
+        Without wkhtmltopdf (and in tests) Odoo's report engine returns HTML; it is archived
+        as HTML then rather than as a broken PDF.
+        """
+        self.ensure_one()
+        content, report_type = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
+            "economic_connector.action_report_economic_invoice", self.ids
+        )
+        if report_type == "pdf":
+            return content, "application/pdf", "pdf"
+        return content, "text/html", "html"
+
+    def _economic_archive_pdf(self, client):
+        """Fetch or render the invoice PDF and attach it to the invoice and its project."""
+        self.ensure_one()
+        if self.pdf_attachment_id:
+            return self.pdf_attachment_id
+        if self.layout_source == "odoo":
+            content, mimetype, extension = self._economic_render_pdf()
+        else:
+            try:
+                content = client.get_booked_pdf(self.number)
+            except economic_errors.EconomicError as exc:
+                _logger.warning("PDF of booked invoice %s not fetched: %s", self.number, exc)
+                return self.env["ir.attachment"]
+            mimetype, extension = "application/pdf", "pdf"
+        if isinstance(content, str):
+            content = content.encode()
+        attachment = self.env["ir.attachment"].sudo().create(
+            {
+                "name": self.env._("Invoice %(number)s.%(ext)s", number=self.number, ext=extension),
+                "datas": base64.b64encode(content),
+                "mimetype": mimetype,
+                "res_model": "project.project" if self.project_id else self._name,
+                "res_id": self.project_id.id or self.id,
+            }
+        )
+        self.write({"pdf_attachment_id": attachment.id})
+        return attachment
+
+    def action_economic_view_timesheets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "economic_connector.action_economic_timesheet_lines"
+        )
+        action["domain"] = [("economic_invoice_id", "=", self.id)]
+        action["context"] = {}
+        return action

@@ -1,2 +1,244 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Settings > e-conomic: the company's e-conomic fields and the connection buttons.
+
+Buttons only read from e-conomic (Test connection, Refresh lists); anything that writes to
+e-conomic is left to the scheduled job ("Sync now" triggers it).
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..economic import exceptions as economic_exceptions
+from .economic_sync_mixin import economic_error_text
+from .res_company import SYNC_CRON_XMLID
+
+CUSTOMER_MATCH_ACTION_XMLID = "economic_connector.action_economic_customer_match"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    economic_app_secret_token = fields.Char(
+        related="company_id.economic_app_secret_token", readonly=False, groups="base.group_system"
+    )
+    economic_app_public_token = fields.Char(
+        related="company_id.economic_app_public_token", readonly=False
+    )
+    economic_grant_token = fields.Char(
+        related="company_id.economic_grant_token", readonly=False, groups="base.group_system"
+    )
+    economic_rest_url = fields.Char(related="company_id.economic_rest_url", readonly=False)
+    economic_openapi_url = fields.Char(related="company_id.economic_openapi_url", readonly=False)
+    economic_agreement_number = fields.Char(related="company_id.economic_agreement_number")
+    economic_agreement_name = fields.Char(related="company_id.economic_agreement_name")
+    economic_has_project_module = fields.Boolean(
+        related="company_id.economic_has_project_module"
+    )
+    economic_customer_group_id = fields.Many2one(
+        related="company_id.economic_customer_group_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'customer_group')]",
+    )
+    economic_fi_creditor = fields.Char(related="company_id.economic_fi_creditor", readonly=False)
+    economic_invoice_layout_source = fields.Selection(
+        related="company_id.economic_invoice_layout_source", readonly=False
+    )
+    economic_layout_id = fields.Many2one(
+        related="company_id.economic_layout_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'layout')]",
+    )
+    economic_payment_info = fields.Text(
+        related="company_id.economic_payment_info", readonly=False
+    )
+    economic_footer_text = fields.Char(related="company_id.economic_footer_text", readonly=False)
+    economic_payment_terms_id = fields.Many2one(
+        related="company_id.economic_payment_terms_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'payment_terms')]",
+    )
+    economic_payment_days = fields.Integer(
+        related="company_id.economic_payment_days", readonly=False
+    )
+    economic_product_vat_id = fields.Many2one(
+        related="company_id.economic_product_vat_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'product')]",
+    )
+    economic_product_novat_id = fields.Many2one(
+        related="company_id.economic_product_novat_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'product')]",
+    )
+    economic_vat_percentage = fields.Float(
+        related="company_id.economic_vat_percentage", readonly=False
+    )
+    economic_sync_interval = fields.Integer(
+        related="company_id.economic_sync_interval", readonly=False
+    )
+    economic_vat_zone_id = fields.Many2one(
+        related="company_id.economic_vat_zone_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'vat_zone')]",
+    )
+    economic_employee_group_id = fields.Many2one(
+        related="company_id.economic_employee_group_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'employee_group')]",
+    )
+    economic_customer_direction = fields.Selection(
+        related="company_id.economic_customer_direction", readonly=False
+    )
+    economic_line_description_template = fields.Char(
+        related="company_id.economic_line_description_template", readonly=False
+    )
+    economic_sync_enabled = fields.Boolean(
+        related="company_id.economic_sync_enabled", readonly=False
+    )
+    economic_last_run_id = fields.Many2one(related="company_id.economic_last_run_id")
+    economic_last_run_summary = fields.Char(
+        string="Last Run", compute="_compute_economic_status"
+    )
+    economic_missing_settings = fields.Char(compute="_compute_economic_status")
+    economic_choice_count = fields.Integer(compute="_compute_economic_status")
+
+    @api.depends("company_id")
+    def _compute_economic_status(self):
+        for settings in self:
+            company = settings.company_id
+            settings.economic_last_run_summary = company.economic_last_run_id.summary or False
+            missing = company._economic_missing_settings() if company else []
+            settings.economic_missing_settings = ", ".join(missing) or False
+            settings.economic_choice_count = self.env["economic.choice"].search_count(
+                [("company_id", "=", company.id)]
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The sync switch is checked against the other settings: write it after them, as
+        # related fields are written one by one in no fixed order.
+        switches = [vals.pop("economic_sync_enabled", None) for vals in vals_list]
+        records = super().create(vals_list)
+        for record, switch in zip(records, switches, strict=True):
+            if switch is not None:
+                record.economic_sync_enabled = switch
+        return records
+
+    # === BUTTONS === #
+
+    def _economic_notification(self, title, message, kind="success", sticky=False):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": sticky,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _economic_failure(self, exc):
+        return self._economic_notification(
+            self.env._("e-conomic"), economic_error_text(self.env, exc), "danger", sticky=True
+        )
+
+    def action_economic_test_connection(self):
+        """Read the agreement from e-conomic and say what was found, or why it failed."""
+        self.ensure_one()
+        company = self.company_id
+        try:
+            info = company._economic_test_connection()
+        except economic_exceptions.EconomicError as exc:
+            return self._economic_failure(exc)
+        if info["has_project_module"]:
+            message = self.env._(
+                "Connected to agreement %(number)s (%(name)s). Project module: yes.",
+                number=info["number"],
+                name=info["name"],
+            )
+            return self._economic_notification(self.env._("e-conomic"), message)
+        message = self.env._(
+            "Connected to agreement %(number)s (%(name)s). Project module: no. Add the Project "
+            "module to the agreement in e-conomic to use e-conomic's project features.",
+            number=info["number"],
+            name=info["name"],
+        )
+        return self._economic_notification(
+            self.env._("e-conomic"), message, "warning", sticky=True
+        )
+
+    def action_economic_refresh_lists(self):
+        """Reload customer groups, payment terms, VAT zones, layouts, products and employee
+        groups from e-conomic."""
+        self.ensure_one()
+        try:
+            counts = self.company_id._economic_refresh_lists()
+        except economic_exceptions.EconomicError as exc:
+            return self._economic_failure(exc)
+        message = self.env._(
+            "Lists loaded from e-conomic: %(groups)s customer groups, %(terms)s payment terms, "
+            "%(zones)s VAT zones, %(layouts)s layouts, %(products)s products, "
+            "%(employee_groups)s employee groups.",
+            groups=counts["customer_group"],
+            terms=counts["payment_terms"],
+            zones=counts["vat_zone"],
+            layouts=counts["layout"],
+            products=counts["product"],
+            employee_groups=counts["employee_group"],
+        )
+        return self._economic_notification(self.env._("e-conomic"), message)
+
+    def action_economic_connect(self):
+        """Open e-conomic's grant page; it returns the agreement grant token to Odoo."""
+        self.ensure_one()
+        url = self.company_id._economic_connect_url(self.company_id.get_base_url())
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def action_economic_sync_now(self):
+        """Ask the scheduled job to run now (it sends and fetches; this button does not)."""
+        self.ensure_one()
+        company = self.company_id
+        if not company.economic_sync_enabled:
+            missing = company._economic_missing_settings()
+            if missing:
+                raise UserError(
+                    self.env._(
+                        "Fill in these settings and switch on the sync first: %(missing)s.",
+                        missing=", ".join(missing),
+                    )
+                )
+            raise UserError(self.env._("Switch on the sync with e-conomic first."))
+        self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
+        return self._economic_notification(
+            self.env._("e-conomic"),
+            self.env._("The sync starts in a moment; its summary appears here when it is done."),
+        )
+
+    def action_economic_open_runs(self):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "economic_connector.action_economic_run"
+        )
+        action["domain"] = [("company_id", "=", self.company_id.id)]
+        return action
+
+    def action_economic_open_issues(self):
+        """Records of the last run that need attention."""
+        self.ensure_one()
+        run = self.company_id.economic_last_run_id
+        if not run:
+            raise UserError(self.env._("No e-conomic run has finished yet."))
+        return run.action_economic_open_issues()
+
+    def action_economic_match_customers(self):
+        """Open the customer matching proposal (link / create / skip)."""
+        self.ensure_one()
+        if not self.env.ref(CUSTOMER_MATCH_ACTION_XMLID, raise_if_not_found=False):
+            raise UserError(
+                self.env._("Customer matching is not available in this version of the module.")
+            )
+        action = self.env["ir.actions.actions"]._for_xml_id(CUSTOMER_MATCH_ACTION_XMLID)
+        action["context"] = {"default_company_id": self.company_id.id}
+        return action

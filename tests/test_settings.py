@@ -1,2 +1,397 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from urllib.parse import parse_qs, urlsplit
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..economic import exceptions as economic_exceptions
+from ..models.economic_sync_mixin import economic_error_text
+from ..models.res_company import SYNC_CRON_XMLID
+from .common import FAKE_GRANT, EconomicCase
+
+
+@tagged("post_install", "-at_install")
+class TestSettings(EconomicCase):
+    def _settings(self, **vals):
+        return self.env["res.config.settings"].create(vals)
+
+    # === VALIDATION === #
+
+    def test_fi_creditor_must_be_eight_digits(self):
+        for wrong in ("1234567", "123456789", "1234567a", "1234 567"):
+            with self.subTest(number=wrong), self.assertRaisesRegex(ValidationError, "8 digits"):
+                self.company.economic_fi_creditor = wrong
+        self.company.economic_fi_creditor = "12345678"
+        self.company.economic_fi_creditor = False
+        self.assertFalse(self.company.economic_fi_creditor)
+
+    def test_sync_interval_at_least_five_minutes(self):
+        with self.assertRaisesRegex(ValidationError, "at least 5 minutes"):
+            self.company.economic_sync_interval = 4
+        self.company.economic_sync_interval = 5
+        self.assertEqual(self.company.economic_sync_interval, 5)
+
+    def test_vat_percentage_between_0_and_100(self):
+        for wrong in (-1, 100.5):
+            with self.subTest(vat=wrong), self.assertRaisesRegex(ValidationError, "0 and 100"):
+                self.company.economic_vat_percentage = wrong
+        self.company.economic_vat_percentage = 0
+        self.company.economic_vat_percentage = 100
+        self.assertEqual(self.company.economic_vat_percentage, 100)
+
+    def test_payment_terms_must_be_of_type_due_date(self):
+        net_terms = self._economic_choice(self.company, "payment_terms", "1")
+        with self.assertRaisesRegex(ValidationError, "due date"):
+            self.company.economic_payment_terms_id = net_terms
+
+    def test_line_template_placeholders_are_checked(self):
+        with self.assertRaisesRegex(ValidationError, "{customer}"):
+            self.company.economic_line_description_template = "{date} {customer}"
+        self.company.economic_line_description_template = "{date}: {description} ({hours} t)"
+
+    def test_sync_cannot_be_enabled_with_required_values_missing(self):
+        self.company.economic_sync_enabled = False
+        self.company.write({"economic_product_vat_id": False, "economic_grant_token": False})
+        self.assertEqual(
+            self.company._economic_missing_settings(),
+            ["Agreement Grant Token", "Product with VAT"],
+        )
+        with self.assertRaisesRegex(ValidationError, "Agreement Grant Token, Product with VAT"):
+            self.company.economic_sync_enabled = True
+        with self.assertRaisesRegex(ValidationError, "Product with VAT"):
+            self._settings(economic_sync_enabled=True)
+
+    def test_emptying_a_required_value_of_an_enabled_company_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "Default Customer Group"):
+            self.company.economic_customer_group_id = False
+
+    def test_settings_form_switches_sync_on_with_the_missing_values(self):
+        product = self.company.economic_product_vat_id
+        self.company.write({"economic_sync_enabled": False, "economic_product_vat_id": False})
+        self._settings(economic_sync_enabled=True, economic_product_vat_id=product.id)
+        self.assertTrue(self.company.economic_sync_enabled)
+        self.assertEqual(self.company.economic_product_vat_id, product)
+
+    def test_missing_settings_shown_in_settings(self):
+        self.company.write({"economic_sync_enabled": False, "economic_layout_id": False})
+        self.assertEqual(self._settings().economic_missing_settings, "e-conomic Layout")
+
+    # === CONNECTION === #
+
+    def test_test_connection_shows_the_agreement(self):
+        self.company.write({"economic_agreement_number": False, "economic_agreement_name": False})
+        action = self._settings().action_economic_test_connection()
+        params = action["params"]
+        self.assertEqual(params["type"], "success")
+        self.assertIn("1118081", params["message"])
+        self.assertIn("Demo Konsulent ApS", params["message"])
+        self.assertIn("Project module: yes", params["message"])
+        self.assertEqual(self.company.economic_agreement_number, "1118081")
+        self.assertEqual(self.company.economic_agreement_name, "Demo Konsulent ApS")
+        self.assertTrue(self.company.economic_has_project_module)
+        self.assertFakeCalls("GET", "/self", 1)
+        self.assertNoWrites()
+
+    def test_test_connection_with_a_revoked_token(self):
+        self.company.economic_grant_token = "revoked-grant"
+        params = self._settings().action_economic_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("wrong or the grant has been revoked", params["message"])
+        self.assertNotIn("revoked-grant", params["message"])
+        self.assertNotIn(FAKE_GRANT, params["message"])
+
+    def test_test_connection_when_economic_is_unreachable(self):
+        self.fake.timeout_next(50, path="/self")
+        params = self._settings().action_economic_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("could not be reached", params["message"])
+        # GET is retried with backoff before giving up, without really sleeping.
+        self.assertTrue(self.sleeps)
+        self.assertGreater(len(self.fake_calls("GET", "/self")), 1)
+
+    def test_test_connection_without_the_project_module(self):
+        self.fake.set_project_module(False)
+        params = self._settings().action_economic_test_connection()["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("Project module: no", params["message"])
+        self.assertFalse(self.company.economic_has_project_module)
+
+    def test_test_connection_without_tokens(self):
+        self.company.write({"economic_sync_enabled": False, "economic_grant_token": False})
+        with self.assertRaisesRegex(UserError, "tokens of .* are missing"):
+            self._settings().action_economic_test_connection()
+        self.assertFalse(self.fake.calls)
+
+    def test_refresh_lists_loads_the_choices(self):
+        self.env["economic.choice"].search([("company_id", "=", self.company.id)]).write(
+            {"name": "stale"}
+        )
+        params = self._settings().action_economic_refresh_lists()["params"]
+        self.assertEqual(params["type"], "success")
+        choices = self.env["economic.choice"].search([("company_id", "=", self.company.id)])
+        by_kind = {
+            kind: choices.filtered(lambda choice, kind=kind: choice.kind == kind)
+            for kind in set(choices.mapped("kind"))
+        }
+        self.assertEqual(len(by_kind["customer_group"]), 2)
+        self.assertEqual(len(by_kind["payment_terms"]), 7)
+        self.assertEqual(len(by_kind["vat_zone"]), 4)
+        self.assertEqual(len(by_kind["layout"]), 3)
+        self.assertEqual(len(by_kind["product"]), 2)
+        self.assertEqual(len(by_kind["employee_group"]), 1)
+        self.assertNotIn("stale", choices.mapped("name"))
+        due_date = self._economic_choice(self.company, "payment_terms", "7")
+        self.assertEqual(due_date._economic_term_type(), "dueDate")
+        self.assertIn("(due date)", due_date.display_name)
+        product = self._economic_choice(self.company, "product", "1")
+        self.assertEqual(product.extra["salesPrice"], 950.0)
+        self.assertNoWrites()
+
+    def test_refresh_lists_archives_values_gone_from_economic(self):
+        del self.fake.layouts[21]
+        self._settings().action_economic_refresh_lists()
+        layouts = self.env["economic.choice"].search(
+            [("company_id", "=", self.company.id), ("kind", "=", "layout")]
+        )
+        self.assertEqual(sorted(layouts.mapped("code")), ["19", "20"])
+        self.assertEqual(self.company.economic_layout_id.code, "19")
+
+    def test_refresh_lists_offline_keeps_the_lists(self):
+        before = self.env["economic.choice"].search_count([("company_id", "=", self.company.id)])
+        self.fake.timeout_next(50)
+        params = self._settings().action_economic_refresh_lists()["params"]
+        self.assertEqual(params["type"], "danger")
+        after = self.env["economic.choice"].search_count([("company_id", "=", self.company.id)])
+        self.assertEqual(before, after)
+        # The form still offers the values.
+        self.assertEqual(self._settings().economic_customer_group_id.code, "1")
+
+    # === SCHEDULED JOB === #
+
+    def test_sync_interval_is_applied_to_the_cron(self):
+        cron = self.env.ref(SYNC_CRON_XMLID)
+        self._settings(economic_sync_interval=30)
+        self.assertEqual((cron.interval_number, cron.interval_type), (30, "minutes"))
+        other = self.env["res.company"].create({"name": "Other ApS"})
+        self.env.user.company_ids |= other
+        self._economic_configure_company(other, enable=False)
+        other.economic_sync_interval = 15
+        self.assertEqual(cron.interval_number, 30, "a disabled company does not count")
+        other.economic_sync_enabled = True
+        self.assertEqual(cron.interval_number, 15, "the shortest interval wins")
+        self.company.economic_sync_enabled = False
+        other.economic_sync_enabled = False
+        self.assertEqual(cron.interval_number, 360)
+
+    def test_sync_now_triggers_the_cron(self):
+        cron = self.env.ref(SYNC_CRON_XMLID)
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search_count([("cron_id", "=", cron.id)])
+        self._settings().action_economic_sync_now()
+        self.assertEqual(triggers.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertFalse(self.fake.calls, "the button itself sends nothing")
+
+    def test_sync_now_needs_the_sync_switched_on(self):
+        self.company.write({"economic_sync_enabled": False, "economic_layout_id": False})
+        with self.assertRaisesRegex(UserError, "e-conomic Layout"):
+            self._settings().action_economic_sync_now()
+
+    # === CONNECT (grant flow) === #
+
+    def test_connect_opens_the_grant_page_with_a_one_time_state(self):
+        action = self._settings().action_economic_connect()
+        url = urlsplit(action["url"])
+        self.assertEqual(
+            f"{url.scheme}://{url.netloc}{url.path}",
+            "https://secure.e-conomic.com/secure/api1/requestaccess.aspx",
+        )
+        query = parse_qs(url.query)
+        self.assertEqual(query["appPublicToken"], ["fake-public"])
+        self.assertEqual(query["locale"], ["da-DK"])
+        company = self.company.sudo()
+        self.assertEqual(
+            query["redirectUrl"],
+            [f"{company.get_base_url()}/economic/connect/return/{company.economic_connect_state}"],
+        )
+        self.assertEqual(company.economic_connect_user_id, self.env.user)
+
+    def test_connect_needs_the_public_token(self):
+        self.company.economic_app_public_token = False
+        with self.assertRaisesRegex(UserError, "app public token"):
+            self._settings().action_economic_connect()
+
+    # === SECURITY === #
+
+    def test_tokens_are_readable_by_administrators_only(self):
+        manager = new_test_user(
+            self.env,
+            login="economic_manager",
+            groups="base.group_user,economic_connector.group_economic_manager",
+        )
+        company = self.company.with_user(manager)
+        self.assertEqual(company.economic_sync_interval, 360)
+        for fname in ("economic_app_secret_token", "economic_grant_token"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                company.invalidate_recordset([fname])
+                company.read([fname])
+        # Users without the tokens can still have the sync code build a client.
+        self.assertTrue(company._economic_client())
+
+    def test_neutralize_blanks_the_tokens(self):
+        queries = list(get_neutralization_queries(["economic_connector"]))
+        self.assertEqual(len(queries), 1)
+        self.env.flush_all()
+        self.env.cr.execute(queries[0])
+        self.env.invalidate_all()
+        company = self.company.sudo()
+        self.assertFalse(company.economic_app_secret_token)
+        self.assertFalse(company.economic_grant_token)
+        self.assertFalse(company.economic_sync_enabled)
+        self.assertEqual(company.economic_customer_group_id.code, "1", "defaults are kept")
+
+    def test_each_company_sees_and_uses_its_own_settings(self):
+        other = self.env["res.company"].create({"name": "Other ApS"})
+        other_user = new_test_user(
+            self.env,
+            login="other_manager",
+            groups="base.group_user,economic_connector.group_economic_manager",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        choices = self.env["economic.choice"].with_user(other_user)
+        self.assertFalse(choices.search([]), "another company's lists are invisible")
+        run = self.env["economic.run"]._economic_start(self.company, "customers")
+        self.assertFalse(self.env["economic.run"].with_user(other_user).search([("id", "=", run.id)]))
+        with self.assertRaisesRegex(ValidationError, "another company"):
+            other.economic_customer_group_id = self.company.economic_customer_group_id
+        with self.assertRaisesRegex(UserError, "Other ApS"):
+            other._economic_client()
+
+
+@tagged("post_install", "-at_install")
+class TestRunsAndErrors(EconomicCase):
+    def test_run_summary(self):
+        run = self.env["economic.run"]._economic_start(self.company, "customers")
+        self.assertEqual(run.summary, "Running")
+        run._economic_count("updated", 2)
+        run._economic_count("errors")
+        self.assertEqual(run.summary, "2 customers updated, 1 error")
+        run._economic_count("created")
+        run._economic_count("errors", 2)
+        self.assertEqual(run.summary, "1 customer created, 2 customers updated, 3 errors")
+        run._economic_finish()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self.company.economic_last_run_id, run)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.economic_last_run_summary, run.summary)
+
+    def test_run_stopped_by_a_revoked_token(self):
+        run = self.env["economic.run"]._economic_start(self.company, "timesheets")
+        message = economic_error_text(
+            self.env, economic_exceptions.AuthenticationError(status=401)
+        )
+        run._economic_finish(message, failed=True)
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.summary, f"Nothing to do: {message}")
+
+    def test_run_issues_open_the_records(self):
+        run = self.env["economic.run"]._economic_start(self.company, "customers")
+        partner = self.env["res.partner"].create({"name": "Broken Customer ApS"})
+        run._economic_add_issue(partner, "Name too long", log_id="log-1")
+        run._economic_finish()
+        action = self.env["res.config.settings"].create({}).action_economic_open_issues()
+        issues = self.env["economic.run.issue"].search(action["domain"])
+        self.assertEqual(issues.mapped("name"), ["Broken Customer ApS"])
+        self.assertEqual(issues.log_id, "log-1")
+        opened = issues.action_economic_open_record()
+        self.assertEqual((opened["res_model"], opened["res_id"]), ("res.partner", partner.id))
+
+    def test_unknown_counter_is_refused(self):
+        run = self.env["economic.run"]._economic_start(self.company, "customers")
+        with self.assertRaises(ValueError):
+            run._economic_count("deleted")
+
+    def test_error_texts(self):
+        errors = economic_exceptions
+        cases = [
+            (errors.AuthenticationError(status=401, log_id="L1"), "revoked", "L1"),
+            (errors.TransportError(), "could not be reached", None),
+            (
+                errors.MissingModuleError("Missing modules: Project", status=403),
+                "Project module",
+                None,
+            ),
+            (
+                errors.ValidationError(
+                    "Name is too long",
+                    status=400,
+                    field="name",
+                    log_id="L2",
+                    errors=[{"field": "name", "code": "E1", "message": "Name is too long"}],
+                ),
+                "refused the value of name: Name is too long",
+                "L2",
+            ),
+            (errors.RateLimitedError(status=429), "rate limit", None),
+            (errors.NotFoundError("Customer 7 not found", status=404), "Customer 7", None),
+            (errors.ServerError(status=503), "HTTP 503", None),
+        ]
+        for exc, expected, log_id in cases:
+            with self.subTest(error=type(exc).__name__):
+                text = economic_error_text(self.env, exc)
+                self.assertIn(expected, text)
+                if log_id:
+                    self.assertIn(f"e-conomic log id: {log_id}", text)
+                else:
+                    self.assertNotIn("log id", text)
+
+
+@tagged("post_install", "-at_install")
+class TestConnectRoute(HttpCase):
+    def setUp(self):
+        super().setUp()
+        self.company = self.env.ref("base.main_company")
+        self.company.write(
+            {"economic_app_public_token": "fake-public", "economic_grant_token": "old-grant"}
+        )
+        self.admin = self.env.ref("base.user_admin")
+        self.admin.company_id = self.company
+        self.company.with_user(self.admin)._economic_connect_url("http://localhost")
+        self.state = self.company.sudo().economic_connect_state
+
+    def _return(self, state, token="new-grant"):
+        return self.url_open(
+            f"/economic/connect/return/{state}?token={token}", allow_redirects=False
+        )
+
+    def test_return_stores_the_token_for_the_administrator_who_connected(self):
+        self.authenticate("admin", "admin")
+        response = self._return(self.state)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/odoo/economic-settings"))
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.economic_grant_token, "new-grant")
+        self.assertFalse(self.company.economic_connect_state)
+        # one time only
+        self.assertEqual(self._return(self.state, "other-grant").status_code, 403)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.economic_grant_token, "new-grant")
+
+    def test_return_refused_for_another_administrator(self):
+        new_test_user(self.env, login="admin2", groups="base.group_user,base.group_system")
+        self.authenticate("admin2", "admin2")
+        response = self._return(self.state)
+        self.assertEqual(response.status_code, 403)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.economic_grant_token, "old-grant")
+
+    def test_return_refused_for_an_unknown_state(self):
+        self.authenticate("admin", "admin")
+        self.assertEqual(self._return("forged-state").status_code, 403)
+        self.assertEqual(self.url_open(
+            "/economic/connect/return?token=x", allow_redirects=False
+        ).status_code, 403)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.economic_grant_token, "old-grant")

@@ -1,2 +1,87 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Book invoice: the bookkeeper's last look before the draft is booked in e-conomic.
+
+The wizard only queues the booking on the project; the outbox cron books it after this
+transaction has committed (its keys committed before each request), so a rollback here can
+never leave a booked invoice that Odoo does not know about.
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.project_project import company_invoice_settings
+
+
+class EconomicBookInvoice(models.TransientModel):
+    _name = "economic.book.invoice"
+    _description = "Book e-conomic Invoice"
+
+    project_id = fields.Many2one("project.project", required=True, readonly=True)
+    draft_number = fields.Integer(related="project_id.economic_draft_number")
+    net_amount = fields.Float(related="project_id.economic_draft_net_amount")
+    currency = fields.Char(related="project_id.economic_draft_currency")
+    queued_count = fields.Integer(related="project_id.economic_queued_line_count")
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    due_date = fields.Date(
+        compute="_compute_due_date", store=True, readonly=False,
+        help="Needed when the terms of payment are of type “due date”; otherwise e-conomic "
+        "computes it from the terms.",
+    )
+    due_date_required = fields.Boolean(compute="_compute_due_date_required")
+    payment_info = fields.Text(
+        string="Payment info", default=lambda self: company_invoice_settings(self.env.company)["payment_info"]
+    )
+    footer_text = fields.Text(
+        string="Footer text", default=lambda self: company_invoice_settings(self.env.company)["footer"]
+    )
+
+    @api.depends("project_id")
+    def _compute_due_date_required(self):
+        for wizard in self:
+            settings = company_invoice_settings(wizard.project_id.company_id or self.env.company)
+            wizard.due_date_required = settings["payment_terms_type"] == "dueDate"
+
+    @api.depends("date", "project_id")
+    def _compute_due_date(self):
+        for wizard in self:
+            settings = company_invoice_settings(wizard.project_id.company_id or self.env.company)
+            if settings["payment_terms_type"] == "dueDate" and wizard.date:
+                wizard.due_date = wizard.date + timedelta(days=settings["payment_days"])
+            elif not wizard.due_date:
+                wizard.due_date = False
+
+    def action_book(self):
+        self.ensure_one()
+        if not self.env.user.has_group("economic_connector.group_economic_bookkeeper"):
+            raise UserError(self.env._("Only bookkeepers can book invoices."))
+        project = self.project_id
+        if project.economic_draft_state != "open" or not project.economic_draft_number:
+            raise UserError(self.env._("This project has no open draft invoice to book."))
+        if self.due_date_required and not self.due_date:
+            raise UserError(self.env._("The terms of payment need a due date."))
+        if self.due_date and self.due_date < self.date:
+            raise UserError(self.env._("The due date cannot be before the invoice date."))
+        project.sudo().write(
+            {
+                "economic_draft_state": "to_book",
+                "economic_book_date": self.date,
+                "economic_book_due_date": self.due_date if self.due_date_required else False,
+                "economic_book_text1": self.payment_info or False,
+                "economic_book_text2": self.footer_text or False,
+                "economic_book_key": False,
+                "economic_book_update_key": False,
+            }
+        )
+        project.sudo()._economic_enqueue()
+        project._economic_post(
+            self.env._(
+                "Booking of draft invoice %(number)s requested by %(user)s; it is booked in "
+                "e-conomic in a moment.",
+                number=project.economic_draft_number,
+                user=self.env.user.name,
+            )
+        )
+        return {"type": "ir.actions.act_window_close"}

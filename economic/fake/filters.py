@@ -5,7 +5,8 @@
 Grammar (economic-api.md §3.4): ``cond (($and:|$or:) cond)*`` with parentheses for
 grouping, ``cond = field$op:value``. ``$and:`` binds tighter than ``$or:``. Inside values,
 ``$$ $( $) $* $,`` are escapes; ``$null:`` is the null value; ``$like:`` without ``*``
-means "contains". ``[``/``]`` are literal (e-conomic does not honour ``$[``).
+means "contains" and ``[...]`` is a SQL character class (``[[]`` is a literal ``[``).
+Elsewhere ``[``/``]`` are literal (e-conomic does not honour ``$[``).
 """
 
 import re
@@ -39,9 +40,29 @@ class _Value:
         return "".join(char for char, _escaped in self.chars)
 
     def like_regex(self):
+        """`*` is the wildcard; `[...]` a SQL-style character class (`[[]` = a literal `[`)."""
         parts = []
-        for char, escaped in self.chars:
-            parts.append(".*" if char == "*" and not escaped else re.escape(char))
+        index = 0
+        chars = self.chars
+        while index < len(chars):
+            char, escaped = chars[index]
+            if char == "*" and not escaped:
+                parts.append(".*")
+            elif char == "[" and not escaped:
+                end = next((i for i in range(index + 2, len(chars)) if chars[i][0] == "]"), None)
+                if end is None:
+                    parts.append(re.escape(char))
+                else:
+                    members = [c for c, _escaped in chars[index + 1:end]]
+                    negate = members[0] == "^" and len(members) > 1
+                    body = "".join(
+                        c if c == "-" and 0 < i < len(members) - 1 else re.escape(c)
+                        for i, c in enumerate(members[1:] if negate else members))
+                    parts.append("[%s%s]" % ("^" if negate else "", body))
+                    index = end
+            else:
+                parts.append(re.escape(char))
+            index += 1
         pattern = "".join(parts)
         if not any(char == "*" and not escaped for char, escaped in self.chars):
             pattern = ".*" + pattern + ".*"  # no wildcard: "contains"
@@ -119,11 +140,19 @@ class _Parser:
                 chars.append((char, False))
                 self.pos += 1
                 continue
-            if char == ")" or char in stop:
+            if char == ")" or (char == "," and "," in stop):
+                break
+            if char == "]" and "]" in stop and self._closes_list():
                 break
             chars.append((char, False))
             self.pos += 1
         return _Value(chars)
+
+    def _closes_list(self):
+        """A `]` ends an $in:/$nin: list only where the condition ends; else it is literal."""
+        after = self.pos + 1
+        return (after == len(self.text) or self.text.startswith(")", after)
+                or self.text.startswith("$and:", after) or self.text.startswith("$or:", after))
 
     def parse_list(self):
         if not self.at("["):

@@ -237,7 +237,7 @@ class ResourcesMixin:
         return number
 
     def _resolve_ref(self, document, path, key, errors, table=None, *, code=rules.CODE_NOT_FOUND,
-                     label=None, parse=int, hint=None):
+                     label=None, parse=int, hint=None, prefix=()):
         """Reduce `document[path]` to `{key: number}` and check it exists in `table`."""
         container = document
         for part in path[:-1]:
@@ -254,12 +254,12 @@ class ResourcesMixin:
             except ValueError:
                 number = None
         if number is None:
-            errors.add(path, rules.CODE_NO_IDENTIFIER,
+            errors.add(prefix + path, rules.CODE_NO_IDENTIFIER,
                        "%s has no identifier; give %s or self." % (name, key), reference)
             container.pop(name, None)
             return None
         if table is not None and number not in table:
-            errors.add(path, code, "%s '%s' not found." % (label or name, number), number,
+            errors.add(prefix + path, code, "%s '%s' not found." % (label or name, number), number,
                        hint)
             container.pop(name, None)
             return None
@@ -789,8 +789,10 @@ class ResourcesMixin:
                     errors.add(where + (key,), rules.CODE_RANGE,
                                "Integer 0 is less than minimum value of 1.", 0)
             product_number = self._resolve_ref(line, ("product",), "productNumber", errors,
-                                               self.products, label="Product", parse=str)
-            self._resolve_ref(line, ("unit",), "unitNumber", errors, self.units, label="Unit")
+                                               self.products, label="Product", parse=str,
+                                               prefix=where)
+            self._resolve_ref(line, ("unit",), "unitNumber", errors, self.units, label="Unit",
+                              prefix=where)
             if "product" not in line:
                 if product_number is None and ("quantity" in line or "unitNetPrice" in line) \
                         and not any(p[:len(where) + 1] == where + ("product",)
@@ -918,7 +920,8 @@ class ResourcesMixin:
     def render_draft(self, request, draft, with_lines=True):
         number = draft["draftInvoiceNumber"]
         link = request.link("invoices/drafts/%d" % number)
-        body = copy.deepcopy(draft)
+        body = {"draftInvoiceNumber": number}
+        body.update(copy.deepcopy(draft))
         if not with_lines:
             body.pop("lines", None)
         for line in body.get("lines", []):
@@ -1036,7 +1039,8 @@ class ResourcesMixin:
     def render_booked(self, request, booked, with_lines=True):
         number = booked["bookedInvoiceNumber"]
         link = request.link("invoices/booked/%d" % number)
-        body = copy.deepcopy(booked)
+        body = {"bookedInvoiceNumber": number}
+        body.update(copy.deepcopy(booked))
         if not with_lines:
             body.pop("lines", None)
         self._render_invoice_common(request, booked, body)

@@ -42,7 +42,8 @@ BASE_MODULES = [
 PROJECT_MODULE = {"moduleNumber": 4, "name": "Projektstyring"}
 
 VAT_ZONES = [
-    {"vatZoneNumber": 1, "name": "Domestic", "enabledForCustomer": True, "enabledForSupplier": True},
+    {"vatZoneNumber": 1, "name": "Domestic", "enabledForCustomer": True,
+     "enabledForSupplier": True},
     {"vatZoneNumber": 2, "name": "EU", "enabledForCustomer": True, "enabledForSupplier": True},
     {"vatZoneNumber": 3, "name": "Abroad", "enabledForCustomer": True, "enabledForSupplier": True},
     {"vatZoneNumber": 4, "name": "Domestic exempt VAT", "enabledForCustomer": True},

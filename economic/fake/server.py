@@ -2,11 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Serve a FakeEconomic over HTTP (both hosts' paths on one port) for the demo."""
 
-import logging
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-_logger = logging.getLogger(__name__)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -33,16 +30,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code="-", size="-"):
         # The request line holds no tokens (they travel in headers); log it as is.
-        sys.stderr.write("%s %s %s -> %s\n" % (self.log_date_time_string(), self.command,
+        if self.server.log_requests:
+            sys.stderr.write("%s %s %s -> %s\n" % (self.log_date_time_string(), self.command,
                                                 self.path, code))
 
     def log_message(self, format, *args):  # noqa: A002  (signature of the base class)
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
+        if self.server.log_requests:
+            sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
 
 
-def make_server(fake, host="127.0.0.1", port=8079):
-    """A ThreadingHTTPServer answering with `fake`; call serve_forever() or use a thread."""
+def make_server(fake, host="127.0.0.1", port=8079, log_requests=True):
+    """A ThreadingHTTPServer answering with `fake`; call serve_forever() or use a thread.
+
+    Requests are logged to stderr as "METHOD path -> status" (never headers, so no tokens).
+    """
     server = ThreadingHTTPServer((host, port), _Handler)
+    server.log_requests = log_requests
     server.daemon_threads = True
     server.fake = fake
     return server
