@@ -31,7 +31,7 @@ class EconomicConnectController(http.Controller):
         company = request.env["res.company"]._economic_connect_finish(state, token)
         if not company:
             # The token itself is never logged.
-            _logger.warning(
+            _logger.info(
                 "e-conomic grant answer refused for user %s: unknown, expired or foreign state",
                 request.env.uid,
             )

@@ -21,6 +21,9 @@ LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
 MARKER_TEMPLATE = "[T-{}]"
 MARKER_RE = re.compile(r"\[T-(\d+)\]\s*$")
 DEFAULT_DESCRIPTION_TEMPLATE = "{date} {employee}: {task} - {description}"
+# Fields other modules may still write on approved lines: they change nothing on the invoice
+# (Enterprise timesheet_grid's validation flag).
+LOCK_FREE_FIELDS = frozenset({"validated", "validated_status"})
 
 
 def line_marker(line_id):
@@ -142,7 +145,11 @@ class AccountAnalyticLine(models.Model):
         return lines
 
     def write(self, vals):
-        foreign = [name for name in vals if not name.startswith("economic_")]
+        foreign = [
+            name
+            for name in vals
+            if not name.startswith("economic_") and name not in LOCK_FREE_FIELDS
+        ]
         if foreign:
             locked = self.filtered(lambda line: line._economic_is_locked())
             if locked:
@@ -177,7 +184,9 @@ class AccountAnalyticLine(models.Model):
         self._economic_check_approver()
         lines = self.filtered(lambda line: line.economic_line_state == "to_approve")
         if not lines:
-            raise UserError(self.env._("None of the selected timesheet lines is waiting for approval."))
+            raise UserError(
+                self.env._("None of the selected timesheet lines is waiting for approval.")
+            )
         problems = lines._economic_preflight()
         if problems:
             raise UserError(lines._economic_preflight_message(problems))
@@ -229,17 +238,22 @@ class AccountAnalyticLine(models.Model):
                 )
                 continue
             if not project.economic_invoiced:
-                problems.append(
-                    (line, self.env._("project is not invoiced through e-conomic"))
-                )
+                problems.append((line, self.env._("project is not invoiced through e-conomic")))
                 continue
             if not project.partner_id:
                 problems.append(
-                    (line, self.env._("project has no customer, so no e-conomic customer link is possible"))
+                    (
+                        line,
+                        self.env._(
+                            "project has no customer, so no e-conomic customer link is possible"
+                        ),
+                    )
                 )
-            elif not project.partner_id.commercial_partner_id.name:
-                problems.append((line, self.env._("the customer has no name")))
-            if not project.active or project.economic_draft_state == "booked":
+            else:
+                reason = line._economic_customer_problem(company)
+                if reason:
+                    problems.append((line, reason))
+            if project.economic_draft_state == "booked":
                 problems.append(
                     (
                         line,
@@ -249,10 +263,10 @@ class AccountAnalyticLine(models.Model):
                         ),
                     )
                 )
+            elif not project.active:
+                problems.append((line, self.env._("project is closed (archived): reopen it first")))
             if project.economic_draft_state == "to_book":
-                problems.append(
-                    (line, self.env._("the project's draft invoice is being booked"))
-                )
+                problems.append((line, self.env._("the project's draft invoice is being booked")))
             if line.unit_amount <= 0:
                 problems.append((line, self.env._("zero hours")))
             explicit = line._economic_explicit_product()
@@ -277,6 +291,30 @@ class AccountAnalyticLine(models.Model):
                     )
                 )
         return problems
+
+    def _economic_customer_problem(self, company):
+        """Why no e-conomic customer can be linked for this line's project (None if one can)."""
+        partner = self.project_id.partner_id.commercial_partner_id
+        if not partner.name:
+            return self.env._("the customer has no name")
+        linked_elsewhere = (
+            partner.economic_number
+            and partner.economic_company_id
+            and partner.economic_company_id != company
+        )
+        if linked_elsewhere:
+            return self.env._(
+                "customer %(name)s is linked to the e-conomic agreement of %(company)s",
+                name=partner.display_name,
+                company=partner.economic_company_id.name,
+            )
+        if not partner.economic_number and partner.economic_state == "error":
+            return self.env._(
+                "customer %(name)s could not be created in e-conomic: %(error)s",
+                name=partner.display_name,
+                error=partner.economic_error or "",
+            )
+        return None
 
     def _economic_preflight_message(self, problems):
         rows = [
@@ -304,10 +342,14 @@ class AccountAnalyticLine(models.Model):
                 self.env._(
                     "Lines on booked invoice %(numbers)s cannot be reset. Credit the invoice in "
                     "e-conomic and register the corrected time again.",
-                    numbers=", ".join(str(n) for n in sorted(set(invoiced.mapped("economic_booked_number")))),
+                    numbers=", ".join(
+                        str(n) for n in sorted(set(invoiced.mapped("economic_booked_number")))
+                    ),
                 )
             )
-        lines = self.filtered(lambda line: line.economic_line_state in ("approved", "on_draft", "error"))
+        lines = self.filtered(
+            lambda line: line.economic_line_state in ("approved", "on_draft", "error")
+        )
         if any(line.project_id.economic_draft_state == "to_book" for line in lines):
             raise UserError(
                 self.env._("The draft invoice is being booked; its lines can no longer be reset.")
@@ -317,7 +359,9 @@ class AccountAnalyticLine(models.Model):
             # Only lines that may be on the draft need a removal: sent, or sent with the
             # outcome unknown (a key was committed).
             maybe_sent = project_lines.filtered(
-                lambda line: line.economic_line_state in ("on_draft", "error") or line.economic_send_key
+                lambda line: (
+                    line.economic_line_state in ("on_draft", "error") or line.economic_send_key
+                )
             )
             if maybe_sent:
                 project.sudo()._economic_queue_removal(maybe_sent)
@@ -418,11 +462,18 @@ class AccountAnalyticLine(models.Model):
         product = (remote_line.get("product") or {}).get("productNumber")
         changes = []
         if sent.get("productNumber") and product != sent.get("productNumber"):
-            changes.append(self.env._("product %(old)s → %(new)s", old=sent["productNumber"], new=product))
-        for key, label in (("quantity", self.env._("quantity")), ("unitNetPrice", self.env._("price"))):
+            changes.append(
+                self.env._("product %(old)s → %(new)s", old=sent["productNumber"], new=product)
+            )
+        for key, label in (
+            ("quantity", self.env._("quantity")),
+            ("unitNetPrice", self.env._("price")),
+        ):
             old, new = sent.get(key), remote_line.get(key)
             if old is not None and round(float(new or 0), 2) != round(float(old), 2):
-                changes.append(self.env._("%(what)s %(old)s → %(new)s", what=label, old=old, new=new))
+                changes.append(
+                    self.env._("%(what)s %(old)s → %(new)s", what=label, old=old, new=new)
+                )
         if marker_line_id(remote_line.get("description")) != self.id:
             changes.append(self.env._("description"))
         if not changes:

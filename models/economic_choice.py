@@ -76,7 +76,12 @@ class EconomicChoice(models.Model):
         for sequence, (code, name, extra) in enumerate(values):
             code = str(code)
             seen.add(code)
-            vals = {"name": name or code, "extra": extra or {}, "sequence": sequence, "active": True}
+            vals = {
+                "name": name or code,
+                "extra": extra or {},
+                "sequence": sequence,
+                "active": True,
+            }
             choice = by_code.get(code)
             if choice:
                 choice.write(vals)

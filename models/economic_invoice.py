@@ -52,7 +52,11 @@ class EconomicInvoice(models.Model):
 
     number = fields.Integer(string="Invoice number", required=True, readonly=True, aggregator=None)
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     project_id = fields.Many2one("project.project", string="Project", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -103,7 +107,7 @@ class EconomicInvoice(models.Model):
         """Store e-conomic's booked invoice document (idempotent on the number)."""
         number = booked["bookedInvoiceNumber"]
         existing = self.search(
-            [("company_id", "=", project.company_id.id), ("number", "=", number)], limit=1
+            [("company_id", "=", project._economic_company().id), ("number", "=", number)], limit=1
         )
         if existing:
             return existing
@@ -124,7 +128,7 @@ class EconomicInvoice(models.Model):
         return self.create(
             {
                 "number": number,
-                "company_id": project.company_id.id,
+                "company_id": project._economic_company().id,
                 "project_id": project.id,
                 "partner_id": project.partner_id.commercial_partner_id.id,
                 "customer_number": (booked.get("customer") or {}).get("customerNumber") or 0,
@@ -140,7 +144,7 @@ class EconomicInvoice(models.Model):
                 "text_line1": notes.get("textLine1"),
                 "text_line2": notes.get("textLine2"),
                 "lines": lines,
-                "layout_source": project.company_id.sudo().economic_invoice_layout_source
+                "layout_source": project._economic_company().sudo().economic_invoice_layout_source
                 or "economic",
             }
         )
@@ -152,8 +156,10 @@ class EconomicInvoice(models.Model):
         as HTML then rather than as a broken PDF.
         """
         self.ensure_one()
-        content, report_type = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
-            "economic_connector.action_report_economic_invoice", self.ids
+        content, report_type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("economic_connector.action_report_economic_invoice", self.ids)
         )
         if report_type == "pdf":
             return content, "application/pdf", "pdf"
@@ -175,14 +181,20 @@ class EconomicInvoice(models.Model):
             mimetype, extension = "application/pdf", "pdf"
         if isinstance(content, str):
             content = content.encode()
-        attachment = self.env["ir.attachment"].sudo().create(
-            {
-                "name": self.env._("Invoice %(number)s.%(ext)s", number=self.number, ext=extension),
-                "datas": base64.b64encode(content),
-                "mimetype": mimetype,
-                "res_model": "project.project" if self.project_id else self._name,
-                "res_id": self.project_id.id or self.id,
-            }
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._(
+                        "Invoice %(number)s.%(ext)s", number=self.number, ext=extension
+                    ),
+                    "datas": base64.b64encode(content),
+                    "mimetype": mimetype,
+                    "res_model": "project.project" if self.project_id else self._name,
+                    "res_id": self.project_id.id or self.id,
+                }
+            )
         )
         self.write({"pdf_attachment_id": attachment.id})
         return attachment

@@ -111,9 +111,7 @@ class EconomicRun(models.Model):
         elif self.errors:
             parts.append(env._("%(count)s errors", count=self.errors))
         if not parts:
-            parts.append(
-                env._("Running") if self.state == "running" else env._("Nothing to do")
-            )
+            parts.append(env._("Running") if self.state == "running" else env._("Nothing to do"))
         summary = ", ".join(parts)
         if self.message:
             summary = env._("%(summary)s: %(message)s", summary=summary, message=self.message)
@@ -146,15 +144,19 @@ class EconomicRun(models.Model):
         ``economic.sync.mixin._economic_set_error(exc, run=run)`` does both).
         """
         self.ensure_one()
-        return self.env["economic.run.issue"].sudo().create(
-            {
-                "run_id": self.id,
-                "res_model": record._name,
-                "res_id": record.id,
-                "name": record.sudo().display_name,
-                "message": message,
-                "log_id": log_id or False,
-            }
+        return (
+            self.env["economic.run.issue"]
+            .sudo()
+            .create(
+                {
+                    "run_id": self.id,
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "name": record.sudo().display_name,
+                    "message": message,
+                    "log_id": log_id or False,
+                }
+            )
         )
 
     def _economic_finish(self, message=None, failed=False):

@@ -80,8 +80,7 @@ def economic_error_text(env, exc):
         )
     elif isinstance(exc, errors.NotFoundError):
         text = env._(
-            "e-conomic does not know this record (it may have been deleted there): "
-            "%(message)s",
+            "e-conomic does not know this record (it may have been deleted there): %(message)s",
             message=exc.message,
         )
     elif isinstance(exc, errors.ValidationError):
@@ -92,9 +91,7 @@ def economic_error_text(env, exc):
             message=exc.message,
         )
     elif isinstance(exc, errors.RateLimitedError):
-        text = env._(
-            "e-conomic's rate limit is reached for now; the sync tries again later."
-        )
+        text = env._("e-conomic's rate limit is reached for now; the sync tries again later.")
     elif isinstance(exc, errors.ServerError):
         text = env._(
             "e-conomic had an internal error (HTTP %(status)s); the sync tries again later.",
@@ -181,8 +178,7 @@ class EconomicSyncMixin(models.AbstractModel):
         vals = dict(vals, economic_need_sync=True)
         # Records never sent stay "not synced"; linked or failed ones wait for the next run.
         started = self.filtered(
-            lambda record: record.economic_number
-            or record.economic_state in ("synced", "error")
+            lambda record: record.economic_number or record.economic_state in ("synced", "error")
         )
         result = super().write(vals)
         if started:

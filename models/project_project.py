@@ -35,12 +35,32 @@ DOMESTIC_VAT_ZONE = 1
 UNIT_NAME = "timer"
 # What a PUT of a draft may carry (it replaces the whole document); the rest is read-only.
 DRAFT_WRITABLE_KEYS = (
-    "date", "dueDate", "currency", "exchangeRate", "customer", "paymentTerms", "layout",
-    "project", "recipient", "delivery", "deliveryLocation", "notes", "references",
+    "date",
+    "dueDate",
+    "currency",
+    "exchangeRate",
+    "customer",
+    "paymentTerms",
+    "layout",
+    "project",
+    "recipient",
+    "delivery",
+    "deliveryLocation",
+    "notes",
+    "references",
 )
 LINE_WRITABLE_KEYS = (
-    "lineNumber", "sortKey", "product", "description", "quantity", "unitNetPrice",
-    "discountPercentage", "unitCostPrice", "unit", "departmentalDistribution", "accrual",
+    "lineNumber",
+    "sortKey",
+    "product",
+    "description",
+    "quantity",
+    "unitNetPrice",
+    "discountPercentage",
+    "unitCostPrice",
+    "unit",
+    "departmentalDistribution",
+    "accrual",
 )
 
 
@@ -77,7 +97,7 @@ def draft_put_payload(draft, lines=None):
         payload["paymentTerms"] = {
             "paymentTermsNumber": payload["paymentTerms"].get("paymentTermsNumber")
         }
-    source = draft.get("lines") or [] if lines is None else lines
+    source = (draft.get("lines") or []) if lines is None else lines
     payload["lines"] = [
         {key: line[key] for key in LINE_WRITABLE_KEYS if line.get(key) is not None}
         for line in source
@@ -123,7 +143,7 @@ class ProjectProject(models.Model):
     economic_draft_net_amount = fields.Float(string="Draft net amount", copy=False, readonly=True)
     economic_draft_currency = fields.Char(copy=False, readonly=True)
     economic_draft_line_count = fields.Integer(string="Draft lines", copy=False, readonly=True)
-    economic_draft_checked = fields.Char(copy=False, readonly=True)  # draft lastUpdated seen
+    economic_draft_last_line = fields.Integer(copy=False, readonly=True)  # highest lineNumber
     economic_draft_key = fields.Char(copy=False, readonly=True)
     economic_reference = fields.Char(compute="_compute_economic_reference")
     # outbox
@@ -163,7 +183,10 @@ class ProjectProject(models.Model):
 
     def _compute_economic_line_counts(self):
         groups = self.env["account.analytic.line"]._read_group(
-            [("project_id", "in", self.ids), ("economic_line_state", "in", ("to_approve", "approved"))],
+            [
+                ("project_id", "in", self.ids),
+                ("economic_line_state", "in", ("to_approve", "approved")),
+            ],
             ["project_id", "economic_line_state"],
             ["__count"],
         )
@@ -176,10 +199,20 @@ class ProjectProject(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            invoiced = vals.get("economic_invoiced", company_invoicing_enabled(self.env.company))
+            if invoiced and not vals.get("company_id"):
+                # A draft invoice lives in one company's agreement.
+                vals["company_id"] = self.env.company.id
         projects = super().create(vals_list)
         wanted = projects.filtered(
-            lambda p: p.economic_invoiced and p.partner_id and p.active
-            and p.economic_draft_state == "none" and not p.economic_draft_number
+            lambda p: (
+                p.economic_invoiced
+                and p.partner_id
+                and p.active
+                and p.economic_draft_state == "none"
+                and not p.economic_draft_number
+            )
         )
         if wanted:
             wanted.write({"economic_draft_state": "to_create", "economic_outbox_pending": True})
@@ -189,12 +222,16 @@ class ProjectProject(models.Model):
     def write(self, vals):
         if "partner_id" in vals:
             changing = self.filtered(lambda p: p.partner_id.id != vals["partner_id"])
-            locked = self.env["account.analytic.line"].sudo().search_count(
-                [
-                    ("project_id", "in", changing.ids),
-                    ("economic_line_state", "in", ("approved", "on_draft", "error")),
-                ],
-                limit=1,
+            locked = (
+                self.env["account.analytic.line"]
+                .sudo()
+                .search_count(
+                    [
+                        ("project_id", "in", changing.ids),
+                        ("economic_line_state", "in", ("approved", "on_draft", "error")),
+                    ],
+                    limit=1,
+                )
             )
             if locked or changing.filtered(lambda p: p.economic_draft_state == "to_book"):
                 raise UserError(
@@ -215,8 +252,13 @@ class ProjectProject(models.Model):
                 )
         if {"active", "economic_invoiced", "partner_id"} & set(vals):
             wanted = self.filtered(
-                lambda p: p.economic_invoiced and p.partner_id and p.active
-                and p.economic_draft_state == "none" and not p.economic_draft_number
+                lambda p: (
+                    p.economic_invoiced
+                    and p.partner_id
+                    and p.active
+                    and p.economic_draft_state == "none"
+                    and not p.economic_draft_number
+                )
             )
             if wanted:
                 wanted.write({"economic_draft_state": "to_create", "economic_outbox_pending": True})
@@ -225,8 +267,13 @@ class ProjectProject(models.Model):
 
     # ------------------------------------------------------------------ helpers
 
+    def _economic_company(self):
+        """The company whose agreement invoices this project (projects may have none)."""
+        self.ensure_one()
+        return self.company_id or self.account_id.company_id or self.env.company
+
     def _economic_settings(self):
-        return company_invoice_settings(self.company_id)
+        return company_invoice_settings(self._economic_company())
 
     def _economic_default_product_number(self):
         """Default product of Settings: with VAT for the domestic VAT zone, else without."""
@@ -241,7 +288,7 @@ class ProjectProject(models.Model):
         partner = self.partner_id.commercial_partner_id
         if not partner:
             return DOMESTIC_VAT_ZONE
-        return partner._economic_vat_zone_number(self.company_id) or DOMESTIC_VAT_ZONE
+        return partner._economic_vat_zone_number(self._economic_company()) or DOMESTIC_VAT_ZONE
 
     def _economic_post(self, body, attachment_ids=None):
         self.ensure_one()
@@ -269,7 +316,9 @@ class ProjectProject(models.Model):
 
     @api.model
     def _economic_trigger_outbox(self, at=None):
-        cron = self.env.ref("economic_connector.ir_cron_economic_send_lines", raise_if_not_found=False)
+        cron = self.env.ref(
+            "economic_connector.ir_cron_economic_send_lines", raise_if_not_found=False
+        )
         if cron:
             cron.sudo()._trigger(at)
 
@@ -284,8 +333,12 @@ class ProjectProject(models.Model):
         now = fields.Datetime.now()
         domain = [
             ("economic_outbox_pending", "=", True),
-            "|", ("economic_next_attempt", "=", False), ("economic_next_attempt", "<=", now),
-            "|", ("economic_lease_until", "=", False), ("economic_lease_until", "<", now),
+            "|",
+            ("economic_next_attempt", "=", False),
+            ("economic_next_attempt", "<=", now),
+            "|",
+            ("economic_lease_until", "=", False),
+            ("economic_lease_until", "<", now),
         ]
         projects = self.with_context(active_test=False).search(
             domain, order="economic_next_attempt, id", limit=OUTBOX_BATCH + 1
@@ -294,7 +347,7 @@ class ProjectProject(models.Model):
         caches = {}
         stopped_companies = set()
         for project in projects[:OUTBOX_BATCH]:
-            company = project.company_id
+            company = project._economic_company()
             if company.id in stopped_companies:
                 continue
             if company.id not in caches:
@@ -319,7 +372,8 @@ class ProjectProject(models.Model):
             self._economic_trigger_outbox()
         later = self.with_context(active_test=False).search(
             [("economic_outbox_pending", "=", True), ("economic_next_attempt", ">", now)],
-            order="economic_next_attempt", limit=1,
+            order="economic_next_attempt",
+            limit=1,
         )
         if later:
             self._economic_trigger_outbox(later.economic_next_attempt)
@@ -381,18 +435,29 @@ class ProjectProject(models.Model):
             if isinstance(exc, economic_errors.AuthenticationError):
                 raise
             return
-        still = bool(self.economic_removals) or (
-            self.economic_draft_state in ("to_create", "to_book")
-        ) or bool(self._economic_queued_lines())
-        vals = {"economic_outbox_pending": still, "economic_attempts": 0, "economic_next_attempt": False}
+        still = (
+            bool(self.economic_removals)
+            or (self.economic_draft_state in ("to_create", "to_book"))
+            or bool(self._economic_queued_lines())
+        )
+        vals = {
+            "economic_outbox_pending": still,
+            "economic_attempts": 0,
+            "economic_next_attempt": False,
+        }
         if self.economic_error and not still:
             vals["economic_error"] = False
         self.write(vals)
         self._economic_commit()
 
     def _economic_queued_lines(self):
-        return self.env["account.analytic.line"].sudo().search(
-            [("project_id", "=", self.id), ("economic_line_state", "=", "approved")], order="date, id"
+        return (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [("project_id", "=", self.id), ("economic_line_state", "=", "approved")],
+                order="date, id",
+            )
         )
 
     def _economic_outbox_failed(self, exc):
@@ -427,7 +492,9 @@ class ProjectProject(models.Model):
 
     def _economic_send_removals(self, client):
         """Take reset lines off the draft: GET the draft and PUT it back without them."""
-        current = [r for r in self.economic_removals if r.get("draft") == self.economic_draft_number]
+        current = [
+            r for r in self.economic_removals if r.get("draft") == self.economic_draft_number
+        ]
         if not current or not self.economic_draft_number:
             self.write({"economic_removals": False, "economic_removal_key": False})
             self._economic_commit()
@@ -465,7 +532,7 @@ class ProjectProject(models.Model):
     def _economic_ensure_customer(self, cache):
         partner = self.partner_id.commercial_partner_id
         if not partner.economic_number:
-            company = self.company_id
+            company = self._economic_company()
             run = self.env["economic.run"]._economic_start(company, "customers")
             partner._economic_export_customers(company, cache["client"], run)
             run._economic_finish()
@@ -484,7 +551,9 @@ class ProjectProject(models.Model):
         settings = cache["settings"]
         template = client.get_customer_invoice_template(customer_number) or {}
         today = fields.Date.context_today(self)
-        payload = {key: template[key] for key in DRAFT_WRITABLE_KEYS if template.get(key) is not None}
+        payload = {
+            key: template[key] for key in DRAFT_WRITABLE_KEYS if template.get(key) is not None
+        }
         payload.pop("lines", None)
         payload["date"] = fields.Date.to_string(today)
         payload["customer"] = {"customerNumber": customer_number}
@@ -493,17 +562,22 @@ class ProjectProject(models.Model):
         recipient.setdefault("name", partner.name[:250])
         recipient["vatZone"] = {"vatZoneNumber": self._economic_vat_zone()}
         payload["recipient"] = recipient
-        payload.setdefault("currency", partner._economic_currency_code(self.company_id))
+        payload.setdefault("currency", partner._economic_currency_code(self._economic_company()))
         if settings["payment_terms"]:
             payload["paymentTerms"] = {"paymentTermsNumber": settings["payment_terms"]}
         if settings["layout"]:
             payload["layout"] = {"layoutNumber": settings["layout"]}
         if settings["payment_terms_type"] == "dueDate":
-            payload["dueDate"] = fields.Date.to_string(today + timedelta(days=settings["payment_days"] or 0))
+            payload["dueDate"] = fields.Date.to_string(
+                today + timedelta(days=settings["payment_days"] or 0)
+            )
         else:
             payload.pop("dueDate", None)
         payload["notes"] = {"heading": (self.name or "")[:250]}
-        payload["references"] = {**(payload.get("references") or {}), "other": self.economic_reference}
+        payload["references"] = {
+            **(payload.get("references") or {}),
+            "other": self.economic_reference,
+        }
         return payload
 
     def _economic_create_draft(self, cache, queued):
@@ -511,7 +585,9 @@ class ProjectProject(models.Model):
         client = cache["client"]
         if self.economic_draft_key:
             # A previous create may have reached e-conomic: look for our reference first.
-            found = client.list_drafts(filter=economic_filters.eq("references.other", self.economic_reference))
+            found = client.list_drafts(
+                filter=economic_filters.eq("references.other", self.economic_reference)
+            )
             known = set(
                 self.with_context(active_test=False)
                 .search([("economic_draft_number", "!=", 0)])
@@ -526,7 +602,9 @@ class ProjectProject(models.Model):
         customer_number = self._economic_ensure_customer(cache)
         payload = self._economic_draft_payload(cache, customer_number)
         key = str(uuid.uuid4())
-        lines_payload = self._economic_lines_payload(cache, queued, first_number=1) if queued else []
+        lines_payload = (
+            self._economic_lines_payload(cache, queued, first_number=1) if queued else []
+        )
         if lines_payload:
             payload["lines"] = lines_payload
         self.write({"economic_draft_key": key})
@@ -541,15 +619,15 @@ class ProjectProject(models.Model):
         self.write(
             {
                 "economic_draft_number": number,
-                "economic_draft_state": "to_book" if self.economic_draft_state == "to_book" else "open",
+                "economic_draft_state": "to_book"
+                if self.economic_draft_state == "to_book"
+                else "open",
                 "economic_draft_key": False,
             }
         )
         self._economic_store_draft_summary(draft)
         self._economic_post(
-            self.env._(
-                "Draft invoice %(number)s created in e-conomic.", number=number
-            )
+            self.env._("Draft invoice %(number)s created in e-conomic.", number=number)
         )
         self._economic_commit()
 
@@ -561,8 +639,10 @@ class ProjectProject(models.Model):
             vals["economic_draft_currency"] = draft["currency"]
         if "lines" in draft:
             vals["economic_draft_line_count"] = len(draft.get("lines") or [])
-        if draft.get("lastUpdated"):
-            vals["economic_draft_checked"] = draft["lastUpdated"]
+            vals["economic_draft_last_line"] = max(
+                (line.get("lineNumber") or 0 for line in draft.get("lines") or []), default=0
+            )
+
         if vals:
             self.write(vals)
 
@@ -577,7 +657,9 @@ class ProjectProject(models.Model):
         """e-conomic's price of the product for the customer: once per (customer, product)."""
         key = (customer_number, product_number)
         if key not in cache["prices"]:
-            template = cache["client"].get_customer_invoice_line_template(customer_number, product_number)
+            template = cache["client"].get_customer_invoice_line_template(
+                customer_number, product_number
+            )
             price = (template or {}).get("unitNetPrice")
             if price is None:
                 price = ((template or {}).get("product") or {}).get("salesPrice") or 0.0
@@ -593,7 +675,9 @@ class ProjectProject(models.Model):
             product_number = line._economic_product_number()
             price = self._economic_price(cache, customer_number, product_number)
             payload.append(
-                line._economic_line_payload(first_number + offset, product_number, unit_number, price, template)
+                line._economic_line_payload(
+                    first_number + offset, product_number, unit_number, price, template
+                )
             )
         return payload
 
@@ -636,7 +720,9 @@ class ProjectProject(models.Model):
         client = cache["client"]
         number = self.economic_draft_number
         try:
-            if queued.filtered("economic_send_key"):
+            unknown_numbering = self.economic_draft_external and not self.economic_draft_last_line
+            if queued.filtered("economic_send_key") or unknown_numbering:
+                # In doubt (or a draft made in e-conomic): read the draft before writing.
                 draft = client.get_draft(number)
                 self._economic_store_draft_summary(draft)
                 self._economic_match_in_doubt(draft)
@@ -644,7 +730,7 @@ class ProjectProject(models.Model):
                 if not queued:
                     return
             lines_payload = self._economic_lines_payload(
-                cache, queued, first_number=self.economic_draft_line_count + 1
+                cache, queued, first_number=self.economic_draft_last_line + 1
             )
             key = str(uuid.uuid4())
             queued.write({"economic_send_key": key, "economic_error": False})
@@ -659,7 +745,15 @@ class ProjectProject(models.Model):
         remote = (result or {}).get("lines") or []
         sent = self._economic_mark_sent(queued, remote, number)
         if remote:
-            self.write({"economic_draft_line_count": self.economic_draft_line_count + len(sent)})
+            self.write(
+                {
+                    "economic_draft_line_count": self.economic_draft_line_count + len(sent),
+                    "economic_draft_last_line": max(
+                        [self.economic_draft_last_line]
+                        + [line.get("lineNumber") or 0 for line in remote]
+                    ),
+                }
+            )
         if len(sent) < len(queued):
             # Answer without our lines: check the draft itself on the next run.
             self.write({"economic_outbox_pending": True})
@@ -667,9 +761,16 @@ class ProjectProject(models.Model):
     def _economic_draft_deleted(self):
         """The draft is gone without being booked: next approved line starts a new one."""
         number = self.economic_draft_number
-        lost = self.env["account.analytic.line"].sudo().search(
-            [("project_id", "=", self.id), ("economic_line_state", "=", "on_draft"),
-             ("economic_draft_number", "=", number)]
+        lost = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "=", self.id),
+                    ("economic_line_state", "=", "on_draft"),
+                    ("economic_draft_number", "=", number),
+                ]
+            )
         )
         lost.write(
             {
@@ -689,7 +790,7 @@ class ProjectProject(models.Model):
                 "economic_draft_key": False,
                 "economic_draft_net_amount": 0.0,
                 "economic_draft_line_count": 0,
-                "economic_draft_checked": False,
+                "economic_draft_last_line": 0,
                 "economic_removals": False,
             }
         )
@@ -739,7 +840,10 @@ class ProjectProject(models.Model):
             payload["dueDate"] = fields.Date.to_string(self.economic_book_due_date)
         notes = dict(payload.get("notes") or {})
         notes["heading"] = notes.get("heading") or (self.name or "")[:250]
-        for key, text in (("textLine1", self.economic_book_text1), ("textLine2", self.economic_book_text2)):
+        for key, text in (
+            ("textLine1", self.economic_book_text1),
+            ("textLine2", self.economic_book_text2),
+        ):
             if text:
                 notes[key] = text[:1000]
         payload["notes"] = notes
@@ -751,8 +855,12 @@ class ProjectProject(models.Model):
 
     def _economic_find_booked(self, client):
         """The booked invoice that came from this project's current draft, if any."""
-        known = set(self.env["economic.invoice"].sudo().search(
-            [("company_id", "=", self.company_id.id)]).mapped("number"))
+        known = set(
+            self.env["economic.invoice"]
+            .sudo()
+            .search([("company_id", "=", self._economic_company().id)])
+            .mapped("number")
+        )
         if self.economic_draft_external:
             customer = self.partner_id.commercial_partner_id.economic_number
             if not customer:
@@ -760,11 +868,14 @@ class ProjectProject(models.Model):
             flt = economic_filters.eq("customer.customerNumber", int(customer))
         else:
             flt = economic_filters.eq("references.other", self.economic_reference)
-        candidates = [b for b in client.list_booked(filter=flt) if b.get("bookedInvoiceNumber") not in known]
+        candidates = [
+            b for b in client.list_booked(filter=flt) if b.get("bookedInvoiceNumber") not in known
+        ]
         if self.economic_draft_external:
             heading = (self.name or "").strip()
             candidates = [
-                b for b in candidates
+                b
+                for b in candidates
                 if ((b.get("notes") or {}).get("heading") or "").strip() == heading
                 or round(b.get("netAmount") or 0, 2) == round(self.economic_draft_net_amount, 2)
             ]
@@ -782,17 +893,27 @@ class ProjectProject(models.Model):
         self._economic_commit()
         attachment = invoice._economic_archive_pdf(client)
         booked_ids = {marker_line_id(line.get("description")) for line in booked.get("lines") or []}
-        candidates = self.env["account.analytic.line"].sudo().search(
-            [
-                ("project_id", "=", self.id),
-                "|", ("id", "in", [i for i in booked_ids if i]),
-                "&", ("economic_line_state", "in", ("on_draft", "error")),
-                ("economic_draft_number", "=", draft_number),
-            ]
+        candidates = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "=", self.id),
+                    "|",
+                    ("id", "in", [i for i in booked_ids if i]),
+                    "&",
+                    ("economic_line_state", "in", ("on_draft", "error")),
+                    ("economic_draft_number", "=", draft_number),
+                ]
+            )
         )
         invoiced = candidates.filtered(lambda line: line.id in booked_ids)
         invoiced.write(
-            {"economic_line_state": "invoiced", "economic_invoice_id": invoice.id, "economic_error": False}
+            {
+                "economic_line_state": "invoiced",
+                "economic_invoice_id": invoice.id,
+                "economic_error": False,
+            }
         )
         missing = candidates - invoiced
         missing.write(
@@ -812,7 +933,7 @@ class ProjectProject(models.Model):
                 "economic_draft_key": False,
                 "economic_draft_net_amount": 0.0,
                 "economic_draft_line_count": 0,
-                "economic_draft_checked": False,
+                "economic_draft_last_line": 0,
                 "economic_draft_external": False,
                 "economic_book_key": False,
                 "economic_book_update_key": False,
@@ -891,7 +1012,7 @@ class ProjectProject(models.Model):
                 continue
             reference = (summary.get("references") or {}).get("other") or ""
             if reference.startswith(REFERENCE_PREFIX):
-                owner = Project.browse(int(reference[len(REFERENCE_PREFIX):] or 0)).exists()
+                owner = Project.browse(int(reference[len(REFERENCE_PREFIX) :] or 0)).exists()
                 if owner:
                     # Ours, created while the answer was lost: the outbox adopts it.
                     continue
@@ -904,15 +1025,19 @@ class ProjectProject(models.Model):
         self._economic_store_draft_summary(
             {k: summary[k] for k in ("netAmount", "currency") if k in summary}
         )
-        on_draft = self.env["account.analytic.line"].sudo().search(
-            [("project_id", "=", self.id), ("economic_line_state", "=", "on_draft"),
-             ("economic_draft_number", "=", self.economic_draft_number)]
+        on_draft = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "=", self.id),
+                    ("economic_line_state", "=", "on_draft"),
+                    ("economic_draft_number", "=", self.economic_draft_number),
+                ]
+            )
         )
         if not on_draft:
             self._economic_commit()
-            return
-        changed_stamp = summary.get("lastUpdated")
-        if changed_stamp and changed_stamp == self.economic_draft_checked:
             return
         draft = client.get_draft(self.economic_draft_number)
         self._economic_store_draft_summary(draft)
@@ -948,10 +1073,18 @@ class ProjectProject(models.Model):
     def _economic_import_draft(self, company, summary):
         """A draft made by hand in e-conomic: an inactive project for its customer."""
         customer_number = (summary.get("customer") or {}).get("customerNumber")
-        partner = self.env["res.partner"].with_context(active_test=False).search(
-            [("economic_number", "=", str(customer_number)),
-             "|", ("economic_company_id", "=", company.id), ("economic_company_id", "=", False)],
-            limit=1,
+        partner = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("economic_number", "=", str(customer_number)),
+                    "|",
+                    ("economic_company_id", "=", company.id),
+                    ("economic_company_id", "=", False),
+                ],
+                limit=1,
+            )
         )
         if not partner:
             name = (summary.get("recipient") or {}).get("name") or self.env._(

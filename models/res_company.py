@@ -74,13 +74,9 @@ class ResCompany(models.Model):
     )
     economic_agreement_number = fields.Char(string="Agreement Number", readonly=True, copy=False)
     economic_agreement_name = fields.Char(string="Agreement Company", readonly=True, copy=False)
-    economic_has_project_module = fields.Boolean(
-        string="Project Module", readonly=True, copy=False
-    )
+    economic_has_project_module = fields.Boolean(string="Project Module", readonly=True, copy=False)
     economic_connect_state = fields.Char(groups="base.group_system", copy=False)
-    economic_connect_user_id = fields.Many2one(
-        "res.users", groups="base.group_system", copy=False
-    )
+    economic_connect_user_id = fields.Many2one("res.users", groups="base.group_system", copy=False)
     economic_connect_requested_at = fields.Datetime(groups="base.group_system", copy=False)
 
     # === DEFAULTS (the ten parameters of the ClientTime guide, and a few more) === #
@@ -93,7 +89,6 @@ class ResCompany(models.Model):
     )
     economic_fi_creditor = fields.Char(
         string="FI Creditor Number",
-        size=8,
         help="The 8-digit FIK creditor number printed on invoices for FI payments.",
     )
     economic_invoice_layout_source = fields.Selection(
@@ -222,9 +217,7 @@ class ResCompany(models.Model):
     def _check_economic_vat_percentage(self):
         for company in self:
             if not 0 <= company.economic_vat_percentage <= 100:
-                raise ValidationError(
-                    self.env._("The VAT percentage must be between 0 and 100.")
-                )
+                raise ValidationError(self.env._("The VAT percentage must be between 0 and 100."))
 
     @api.constrains("economic_payment_days")
     def _check_economic_payment_days(self):
@@ -272,7 +265,8 @@ class ResCompany(models.Model):
     def _check_economic_urls(self):
         for company in self:
             for url in (company.economic_rest_url, company.economic_openapi_url):
-                if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+                parts = urlsplit(url or "")
+                if url and (parts.scheme not in ("http", "https") or not parts.netloc):
                     raise ValidationError(
                         self.env._(
                             "%(url)s is not a valid e-conomic URL: it must start with https://.",
@@ -290,8 +284,9 @@ class ResCompany(models.Model):
                 names = {name for _text, name, _spec, _conv in Formatter().parse(template) if name}
             except ValueError as exc:
                 raise ValidationError(
-                    self.env._("The invoice line text is not a valid template: %(error)s",
-                               error=str(exc))
+                    self.env._(
+                        "The invoice line text is not a valid template: %(error)s", error=str(exc)
+                    )
                 ) from exc
             unknown = names - set(LINE_TEMPLATE_FIELDS)
             if unknown:
@@ -299,8 +294,8 @@ class ResCompany(models.Model):
                     self.env._(
                         "The invoice line text uses unknown placeholders: %(unknown)s. "
                         "Known ones: %(known)s.",
-                        unknown=", ".join("{%s}" % name for name in sorted(unknown)),
-                        known=", ".join("{%s}" % name for name in LINE_TEMPLATE_FIELDS),
+                        unknown=", ".join(f"{{{name}}}" for name in sorted(unknown)),
+                        known=", ".join(f"{{{name}}}" for name in LINE_TEMPLATE_FIELDS),
                     )
                 )
 
@@ -486,8 +481,7 @@ class ResCompany(models.Model):
                 if not product.get("barred")
             ],
             "employee_group": [
-                (group["number"], group.get("name"), {})
-                for group in client.list_employee_groups()
+                (group["number"], group.get("name"), {}) for group in client.list_employee_groups()
             ],
         }
         choices = self.env["economic.choice"].sudo()
@@ -501,9 +495,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         if not self.economic_app_public_token:
             raise UserError(
-                self.env._(
-                    "Fill in and save the app public token before connecting to e-conomic."
-                )
+                self.env._("Fill in and save the app public token before connecting to e-conomic.")
             )
         state = secrets.token_urlsafe(32)
         self.sudo().write(

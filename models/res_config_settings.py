@@ -32,9 +32,7 @@ class ResConfigSettings(models.TransientModel):
     economic_openapi_url = fields.Char(related="company_id.economic_openapi_url", readonly=False)
     economic_agreement_number = fields.Char(related="company_id.economic_agreement_number")
     economic_agreement_name = fields.Char(related="company_id.economic_agreement_name")
-    economic_has_project_module = fields.Boolean(
-        related="company_id.economic_has_project_module"
-    )
+    economic_has_project_module = fields.Boolean(related="company_id.economic_has_project_module")
     economic_customer_group_id = fields.Many2one(
         related="company_id.economic_customer_group_id",
         readonly=False,
@@ -49,9 +47,7 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id), ('kind', '=', 'layout')]",
     )
-    economic_payment_info = fields.Text(
-        related="company_id.economic_payment_info", readonly=False
-    )
+    economic_payment_info = fields.Text(related="company_id.economic_payment_info", readonly=False)
     economic_footer_text = fields.Char(related="company_id.economic_footer_text", readonly=False)
     economic_payment_terms_id = fields.Many2one(
         related="company_id.economic_payment_terms_id",
@@ -97,9 +93,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.economic_sync_enabled", readonly=False
     )
     economic_last_run_id = fields.Many2one(related="company_id.economic_last_run_id")
-    economic_last_run_summary = fields.Char(
-        string="Last Run", compute="_compute_economic_status"
-    )
+    economic_last_run_summary = fields.Char(string="Last Run", compute="_compute_economic_status")
     economic_missing_settings = fields.Char(compute="_compute_economic_status")
     economic_choice_count = fields.Integer(compute="_compute_economic_status")
 
@@ -166,9 +160,7 @@ class ResConfigSettings(models.TransientModel):
             number=info["number"],
             name=info["name"],
         )
-        return self._economic_notification(
-            self.env._("e-conomic"), message, "warning", sticky=True
-        )
+        return self._economic_notification(self.env._("e-conomic"), message, "warning", sticky=True)
 
     def action_economic_refresh_lists(self):
         """Reload customer groups, payment terms, VAT zones, layouts, products and employee

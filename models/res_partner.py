@@ -115,6 +115,16 @@ def _clean(value):
     return value
 
 
+def _comparable(document):
+    """A document without links (``self``), as e-conomic's answers and our payloads differ
+    only in those."""
+    if isinstance(document, dict):
+        return {key: _comparable(value) for key, value in document.items() if key != "self"}
+    if isinstance(document, list):
+        return [_comparable(item) for item in document]
+    return document
+
+
 def _digest(payload):
     text = json.dumps(payload, sort_keys=True, ensure_ascii=True)
     return hashlib.sha1(text.encode()).hexdigest()[:12]  # noqa: S324 (not for security)
@@ -189,6 +199,8 @@ class ResPartner(models.Model):
                         partner=partner.display_name,
                     )
                 )
+            if self.env.context.get(SYNC_WRITING_KEY):
+                continue  # a number e-conomic gave: unique there, and by the link's index here
             company = partner.economic_company_id or partner.company_id or self.env.company
             same = self.with_context(active_test=False).search(
                 [
@@ -237,10 +249,22 @@ class ResPartner(models.Model):
             "is_company",
         ]
 
-    @api.onchange("economic_number")
-    def _onchange_economic_number(self):
-        if self.economic_number:
-            self.economic_number = self.economic_number.strip()
+    @api.model
+    def _economic_normalize_vals(self, vals):
+        if isinstance(vals.get("economic_number"), str):
+            vals = dict(vals, economic_number=vals["economic_number"].strip() or False)
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._economic_normalize_vals(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._economic_normalize_vals(vals))
+
+    def _economic_write(self, vals):
+        # Sync bookkeeping is not worth a tracking pass over the partner's address fields.
+        return super(ResPartner, self.with_context(tracking_disable=True))._economic_write(vals)
 
     # === MAPPING ODOO -> E-CONOMIC === #
 
@@ -259,7 +283,7 @@ class ResPartner(models.Model):
                 return digits
         return False
 
-    def _economic_vat_zone_number(self, company=None):
+    def _economic_vat_zone_number(self, company=None, cache=None):
         """The e-conomic VAT zone number of this customer (1 domestic, 2 EU, 3 abroad, 4 exempt).
 
         The zone set on the customer wins; otherwise it follows the country: the company's own
@@ -269,20 +293,32 @@ class ResPartner(models.Model):
         self.ensure_one()
         if self.economic_vat_zone:
             return int(self.economic_vat_zone)
-        return self._economic_derived_vat_zone(company)
+        return self._economic_derived_vat_zone(company, cache)
 
-    def _economic_derived_vat_zone(self, company=None):
+    def _economic_derived_vat_zone(self, company=None, cache=None):
+        """VAT zone from the country (see ``_economic_vat_zone_number``).
+
+        :param cache: a dict kept over a batch, so the company's country and the EU
+            countries are read once
+        """
         self.ensure_one()
-        country = self.country_id
         company = company or self.economic_company_id or self.env.company
-        if not country:
+        cache = {} if cache is None else cache
+        if "vat_zone_countries" not in cache:
             default = company.sudo().economic_vat_zone_id
-            return default._economic_int_code() if default else VAT_ZONE_DOMESTIC
-        home = company.country_id or self.env.ref("base.dk")
-        if country == home:
+            europe = self.env.ref("base.europe", raise_if_not_found=False)
+            cache["vat_zone_countries"] = (
+                (company.country_id or self.env.ref("base.dk")).id,
+                set(europe.country_ids.ids) if europe else set(),
+                default._economic_int_code() if default else VAT_ZONE_DOMESTIC,
+            )
+        home_id, europe_ids, default_zone = cache["vat_zone_countries"]
+        country_id = self.country_id.id
+        if not country_id:
+            return default_zone
+        if country_id == home_id:
             return VAT_ZONE_DOMESTIC
-        europe = self.env.ref("base.europe", raise_if_not_found=False)
-        if europe and country in europe.country_ids:
+        if country_id in europe_ids:
             return VAT_ZONE_EU
         return VAT_ZONE_ABROAD
 
@@ -293,14 +329,18 @@ class ResPartner(models.Model):
         pricelist = self.with_company(company).specific_property_product_pricelist
         return (pricelist.currency_id or company.currency_id).name
 
-    def _economic_country_name(self, company):
+    def _economic_country_name(self, company, cache=None):
+        """The country as e-conomic stores it: its name in the company's language."""
         self.ensure_one()
         if not self.country_id:
             return False
-        lang = company.partner_id.lang or self.env.lang
-        return self.country_id.with_context(lang=lang).name
+        cache = {} if cache is None else cache
+        if self.country_id.id not in cache:
+            lang = company.partner_id.lang or self.env.lang
+            cache[self.country_id.id] = self.country_id.with_context(lang=lang).name
+        return cache[self.country_id.id]
 
-    def _economic_customer_values(self, company):
+    def _economic_customer_values(self, company, country_names=None):
         """The customer properties that Odoo owns, False where Odoo has no value."""
         self.ensure_one()
         address = "\n".join(part for part in (self.street, self.street2) if part)
@@ -310,16 +350,16 @@ class ResPartner(models.Model):
             "address": address or False,
             "zip": self.zip or False,
             "city": self.city or False,
-            "country": self._economic_country_name(company),
+            "country": self._economic_country_name(company, country_names),
             "email": email or False,
             "telephoneAndFaxNumber": self.phone or False,
             "website": self.website or False,
             "corporateIdentificationNumber": self._economic_cvr(),
             "ean": (self.economic_ean or "").strip() or False,
-            "vatZone": {"vatZoneNumber": self._economic_vat_zone_number(company)},
+            "vatZone": {"vatZoneNumber": self._economic_vat_zone_number(company, country_names)},
         }
 
-    def _economic_customer_document(self, company, remote=None):
+    def _economic_customer_document(self, company, remote=None, country_names=None):
         """The complete customer document to send.
 
         :param remote: the current e-conomic document of a linked customer (from a batch read);
@@ -333,7 +373,7 @@ class ResPartner(models.Model):
             for key, value in (remote or {}).items()
             if key not in CUSTOMER_READONLY_KEYS
         }
-        for key, value in self._economic_customer_values(company).items():
+        for key, value in self._economic_customer_values(company, country_names).items():
             if value:
                 document[key] = value
             else:
@@ -455,9 +495,8 @@ class ResPartner(models.Model):
         """
         domain = self._economic_customer_domain(company) & Domain("economic_need_sync", "=", True)
         if run:
-            domain &= Domain("economic_error", "=", False) | Domain(
-                "write_date", "<", run.date_start
-            )
+            failed = run.issue_ids.filtered(lambda issue: issue.res_model == self._name)
+            domain &= Domain("id", "not in", failed.mapped("res_id"))
         return self.search(domain, limit=limit, order="id")
 
     def _economic_customer_targets(self, company):
@@ -557,18 +596,33 @@ class ResPartner(models.Model):
         cron._commit_progress()
         linked = todo.filtered(lambda partner: partner._economic_is_linked(company))
         remote_documents = self._economic_read_customers(client, linked.mapped("economic_number"))
-        for partner in todo:
-            try:
-                partner._economic_push_customer(company, client, run, remote_documents)
-            except (economic_errors.AuthenticationError, economic_errors.RateLimitedError):
-                raise
-            except economic_errors.EconomicError as exc:
-                partner._economic_set_error(exc, run=run)
-            else:
-                done |= partner
-            remaining = cron._commit_progress(1 if progress else 0)
-            if progress and not remaining:
-                break
+        country_names = {}
+        log_bodies = {}
+        try:
+            for partner in todo:
+                # One record at a time: each commit empties the cache, and prefetching the
+                # whole batch again for every record would cost more than it saves.
+                partner = partner.with_prefetch()
+                try:
+                    log_bodies[partner.id] = partner._economic_push_customer(
+                        company, client, run, remote_documents, country_names
+                    )
+                except (economic_errors.AuthenticationError, economic_errors.RateLimitedError):
+                    raise
+                except economic_errors.EconomicError as exc:
+                    partner._economic_set_error(exc, run=run)
+                else:
+                    done |= partner
+                remaining = cron._commit_progress(1 if progress else 0)
+                if progress and not remaining:
+                    break
+        finally:
+            # The chatter notes of the batch in one go (informational: written after the
+            # outcomes they describe were committed).
+            bodies = {key: body for key, body in log_bodies.items() if body}
+            if bodies:
+                self.browse(list(bodies)).sudo()._message_log_batch(bodies=bodies)
+                cron._commit_progress()
         return done
 
     @api.model
@@ -581,11 +635,14 @@ class ResPartner(models.Model):
                 documents[str(document["customerNumber"])] = document
         return documents
 
-    def _economic_push_customer(self, company, client, run, remote_documents):
-        """Send one customer: a POST when not linked yet, else a PUT of the merged document."""
+    def _economic_push_customer(self, company, client, run, remote_documents, country_names=None):
+        """Send one customer: a POST when not linked yet, else a PUT of the merged document.
+
+        :return: the chatter note telling what was done, or None when nothing was sent
+        """
         self.ensure_one()
         if not self._economic_is_linked(company):
-            document = self._economic_customer_document(company)
+            document = self._economic_customer_document(company, country_names=country_names)
             response = client.request(
                 "POST", "/customers", json=document, idempotency_key=self.economic_idempotency_key
             )
@@ -598,23 +655,20 @@ class ResPartner(models.Model):
             self._economic_set_synced(number, company)
             # A replayed answer (same key after a lost response) may predate an edit: keep the
             # customer pending when e-conomic does not hold what Odoo has now.
-            if response.from_cache and _clean(
-                {key: entity.get(key) for key in CUSTOMER_MAPPED_KEYS}
-            ) != _clean({key: document.get(key) for key in CUSTOMER_MAPPED_KEYS}):
+            if response.from_cache and _comparable(
+                _clean({key: entity.get(key) for key in CUSTOMER_MAPPED_KEYS})
+            ) != _comparable(_clean({key: document.get(key) for key in CUSTOMER_MAPPED_KEYS})):
                 self._economic_write({"economic_need_sync": True, "economic_state": "pending"})
-            self._economic_log(
-                self.env._("Created in e-conomic as customer %(number)s.", number=number)
-            )
             run._economic_count("created")
-            return
+            return self.env._("Created in e-conomic as customer %(number)s.", number=number)
         remote = remote_documents.get(self.economic_number)
-        document = self._economic_customer_document(company, remote)
-        if remote is not None and document == _clean(
-            {key: value for key, value in remote.items() if key not in CUSTOMER_READONLY_KEYS}
+        document = self._economic_customer_document(company, remote, country_names)
+        if remote is not None and _comparable(document) == _comparable(
+            _clean({key: value for key, value in remote.items() if key not in CUSTOMER_READONLY_KEYS})
         ):
             # e-conomic already holds exactly this: no write needed.
             self._economic_set_synced(self.economic_number, company)
-            return
+            return None
         client.request(
             "PUT",
             f"/customers/{int(self.economic_number)}",
@@ -625,18 +679,13 @@ class ResPartner(models.Model):
         )
         self._economic_set_synced(self.economic_number, company)
         if remote is None:
-            self._economic_log(
-                self.env._(
-                    "Customer %(number)s was missing in e-conomic and has been created again.",
-                    number=self.economic_number,
-                )
-            )
             run._economic_count("created")
-        else:
-            self._economic_log(
-                self.env._("Updated customer %(number)s in e-conomic.", number=self.economic_number)
+            return self.env._(
+                "Customer %(number)s was missing in e-conomic and has been created again.",
+                number=self.economic_number,
             )
-            run._economic_count("updated")
+        run._economic_count("updated")
+        return self.env._("Updated customer %(number)s in e-conomic.", number=self.economic_number)
 
     # === E-CONOMIC -> ODOO === #
 

@@ -30,6 +30,32 @@ find_odoo() {
     die "Odoo 19 is needed and was not found. Install Odoo 19.0 and put odoo-bin on PATH, or set ODOO_BIN=/path/to/odoo-bin (see README.rst, Prerequisites)."
 }
 
+# The Python that runs Odoo (it has requests): $ODOO_PYTHON, else the interpreter odoo-bin
+# runs with (its shebang, or the python a wrapper script execs), else python3.
+find_odoo_python() {
+    local candidate candidates=() first
+    [ -n "${ODOO_PYTHON:-}" ] && candidates+=("$ODOO_PYTHON")
+    first=$(head -n 1 "$ODOO_BIN" 2>/dev/null || true)
+    case "$first" in
+    "#!"*python*) candidates+=("$(echo "${first#\#!}" | awk '{ if ($1 ~ /env$/) print $2; else print $1 }')") ;;
+    esac
+    candidates+=($(grep -Eo '(^|[[:space:]])/[^[:space:]]*python[0-9.]*' "$ODOO_BIN" 2>/dev/null | tr -d ' ' || true))
+    candidates+=("$(dirname "$(readlink -f "$ODOO_BIN")")/.venv/bin/python" python3)
+    for candidate in "${candidates[@]}"; do
+        [ -n "$candidate" ] || continue
+        if "$candidate" -c "import requests" >/dev/null 2>&1; then
+            ODOO_PYTHON=$(command -v "$candidate")
+            export ODOO_PYTHON
+            return 0
+        fi
+    done
+    die "No Python with 'requests' found for the pure tests; set ODOO_PYTHON=/path/to/python."
+}
+
+free_port() {
+    "$ODOO_PYTHON" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+}
+
 check_postgres() {
     command -v pg_isready >/dev/null 2>&1 || die "PostgreSQL client tools (pg_isready, psql) are needed."
     pg_isready -q -h "$PGHOST" -p "$PGPORT" || die "PostgreSQL does not answer on $PGHOST:$PGPORT."
@@ -49,6 +75,14 @@ link_addon() {
 
 odoo_run() {
     "$ODOO_BIN" --addons-path="$ADDONS_DIR" --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$ODOO_DB_USER" "$@"
+}
+
+# A subcommand (shell, i18n ...): only --addons-path may precede its name.
+odoo_command() {
+    local command=$1
+    shift
+    "$ODOO_BIN" --addons-path="$ADDONS_DIR" "$command" --db_host="$PGHOST" --db_port="$PGPORT" \
         --db_user="$ODOO_DB_USER" "$@"
 }
 

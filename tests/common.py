@@ -61,8 +61,9 @@ class EconomicCase(TransactionCase):
         EconomicCase._economic_prefixes = tuple(prefixes)
 
     @classmethod
-    def _economic_configure_company(cls, company, *, rest_url=FAKE_REST_URL,
-                                    openapi_url=FAKE_OPENAPI_URL, enable=True):
+    def _economic_configure_company(
+        cls, company, *, rest_url=FAKE_REST_URL, openapi_url=FAKE_OPENAPI_URL, enable=True
+    ):
         """Connect ``company`` to the fake, load its lists and choose the defaults."""
         company.write(
             {
@@ -105,9 +106,7 @@ class EconomicCase(TransactionCase):
         self.fake = new_fake()
         self._economic_route_to(self.fake, self._economic_url_prefixes())
         self.sleeps = []
-        sleep_patcher = patch.object(
-            EconomicClient, "sleep", staticmethod(self.sleeps.append)
-        )
+        sleep_patcher = patch.object(EconomicClient, "sleep", staticmethod(self.sleeps.append))
         sleep_patcher.start()
         self.addCleanup(sleep_patcher.stop)
 

@@ -150,12 +150,12 @@ class TestSettings(EconomicCase):
         self.assertNoWrites()
 
     def test_refresh_lists_archives_values_gone_from_economic(self):
-        del self.fake.layouts[21]
+        del self.fake.layouts[20]
         self._settings().action_economic_refresh_lists()
         layouts = self.env["economic.choice"].search(
             [("company_id", "=", self.company.id), ("kind", "=", "layout")]
         )
-        self.assertEqual(sorted(layouts.mapped("code")), ["19", "20"])
+        self.assertEqual(sorted(layouts.mapped("code")), ["19", "21"])
         self.assertEqual(self.company.economic_layout_id.code, "19")
 
     def test_refresh_lists_offline_keeps_the_lists(self):
@@ -263,7 +263,9 @@ class TestSettings(EconomicCase):
         choices = self.env["economic.choice"].with_user(other_user)
         self.assertFalse(choices.search([]), "another company's lists are invisible")
         run = self.env["economic.run"]._economic_start(self.company, "customers")
-        self.assertFalse(self.env["economic.run"].with_user(other_user).search([("id", "=", run.id)]))
+        self.assertFalse(
+            self.env["economic.run"].with_user(other_user).search([("id", "=", run.id)])
+        )
         with self.assertRaisesRegex(ValidationError, "another company"):
             other.economic_customer_group_id = self.company.economic_customer_group_id
         with self.assertRaisesRegex(UserError, "Other ApS"):
@@ -289,9 +291,7 @@ class TestRunsAndErrors(EconomicCase):
 
     def test_run_stopped_by_a_revoked_token(self):
         run = self.env["economic.run"]._economic_start(self.company, "timesheets")
-        message = economic_error_text(
-            self.env, economic_exceptions.AuthenticationError(status=401)
-        )
+        message = economic_error_text(self.env, economic_exceptions.AuthenticationError(status=401))
         run._economic_finish(message, failed=True)
         self.assertEqual(run.state, "failed")
         self.assertEqual(run.summary, f"Nothing to do: {message}")
@@ -390,8 +390,9 @@ class TestConnectRoute(HttpCase):
     def test_return_refused_for_an_unknown_state(self):
         self.authenticate("admin", "admin")
         self.assertEqual(self._return("forged-state").status_code, 403)
-        self.assertEqual(self.url_open(
-            "/economic/connect/return?token=x", allow_redirects=False
-        ).status_code, 403)
+        self.assertEqual(
+            self.url_open("/economic/connect/return?token=x", allow_redirects=False).status_code,
+            403,
+        )
         self.company.invalidate_recordset()
         self.assertEqual(self.company.economic_grant_token, "old-grant")

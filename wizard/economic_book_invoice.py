@@ -26,28 +26,36 @@ class EconomicBookInvoice(models.TransientModel):
     queued_count = fields.Integer(related="project_id.economic_queued_line_count")
     date = fields.Date(required=True, default=fields.Date.context_today)
     due_date = fields.Date(
-        compute="_compute_due_date", store=True, readonly=False,
+        compute="_compute_due_date",
+        store=True,
+        readonly=False,
         help="Needed when the terms of payment are of type “due date”; otherwise e-conomic "
         "computes it from the terms.",
     )
     due_date_required = fields.Boolean(compute="_compute_due_date_required")
     payment_info = fields.Text(
-        string="Payment info", default=lambda self: company_invoice_settings(self.env.company)["payment_info"]
+        string="Payment info",
+        default=lambda self: company_invoice_settings(self.env.company)["payment_info"],
     )
     footer_text = fields.Text(
-        string="Footer text", default=lambda self: company_invoice_settings(self.env.company)["footer"]
+        string="Footer text",
+        default=lambda self: company_invoice_settings(self.env.company)["footer"],
     )
 
     @api.depends("project_id")
     def _compute_due_date_required(self):
         for wizard in self:
-            settings = company_invoice_settings(wizard.project_id.company_id or self.env.company)
+            settings = company_invoice_settings(
+                wizard.project_id._economic_company() if wizard.project_id else self.env.company
+            )
             wizard.due_date_required = settings["payment_terms_type"] == "dueDate"
 
     @api.depends("date", "project_id")
     def _compute_due_date(self):
         for wizard in self:
-            settings = company_invoice_settings(wizard.project_id.company_id or self.env.company)
+            settings = company_invoice_settings(
+                wizard.project_id._economic_company() if wizard.project_id else self.env.company
+            )
             if settings["payment_terms_type"] == "dueDate" and wizard.date:
                 wizard.due_date = wizard.date + timedelta(days=settings["payment_days"])
             elif not wizard.due_date:

@@ -14,6 +14,7 @@ import re
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
 from ..models.economic_sync_mixin import economic_error_text
@@ -126,7 +127,7 @@ class EconomicCustomerMatch(models.TransientModel):
             if customer["name"]:
                 by_name.setdefault(_norm_text(customer["name"]), customer)
         partners = Partner.search(
-            Partner._economic_customer_domain(company) & [("economic_company_id", "=", False)],
+            Partner._economic_customer_domain(company) & Domain("economic_company_id", "=", False),
             order="id",
         )
         used = set()

@@ -287,10 +287,14 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
             if method != request.method:
                 allowed_methods.add(method)
                 continue
+            params = match.groupdict()
+            self._schema_errors = self._schema_violations(request, handler_name, params)
             try:
-                return getattr(self, handler_name)(request, **match.groupdict())
+                return getattr(self, handler_name)(request, **params)
             except HttpError as exc:
                 return exc.status, exc.body, exc.headers
+            finally:
+                self._schema_errors = None
         if request.api == "projects":
             blocked = self._projects_module_guard(request)
             if blocked:

@@ -14,7 +14,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote, unquote, urlencode
 
-from . import filters, rules, seed
+from . import filters, rules, schema, seed
 from .pdf import make_pdf
 from .rules import ValidationErrors
 
@@ -168,6 +168,7 @@ class ResourcesMixin:
     # ----------------------------------------------------------------- state
     def _init_state(self, with_demo_records):
         self.project_module = True
+        self._schema_errors = None  # body vs. published schema, for the running request
         self.self_info = copy.deepcopy(seed.AGREEMENT)
         self.vat_zones = {z["vatZoneNumber"]: dict(z) for z in seed.VAT_ZONES}
         self.payment_terms = {t["paymentTermsNumber"]: dict(t) for t in seed.PAYMENT_TERMS}
@@ -219,8 +220,35 @@ class ResourcesMixin:
         return 400, body, {}
 
     def _check(self, errors):
+        """Answer 400 when the fake's rules or the published schema found a problem.
+
+        Errors the schema found in the request body (`_schema_errors`, set by the
+        dispatcher) join the first check of the request; the fake's own, more specific
+        error wins where both flag the same property.
+        """
+        pending, self._schema_errors = self._schema_errors, None
+        if pending:
+            flagged = {path for path, _item in errors.items}
+            for error in pending:
+                if error.path not in flagged:
+                    errors.add(error.path or ("document",), error.code, error.message,
+                               error.value)
         if errors:
             self._raise(self._validation_failed(errors))
+
+    def _schema_violations(self, request, handler_name, params):
+        """Errors of the request body against the published POST/PUT schema, if any."""
+        entry = schema.WRITE_SCHEMAS.get(handler_name)
+        if entry is None or not isinstance(request.json, dict):
+            return []  # non-objects are refused by the handler's own check
+        name, from_url = entry
+        body = request.json
+        missing = {prop: (decode_id(params[param]) if how == "id" else params[param])
+                   for param, (prop, how) in from_url.items()
+                   if param in params and prop not in body}
+        if missing:
+            body = dict(body, **missing)  # the URL supplies the identifier
+        return schema.validate(body, schema.load(name), mode="write")
 
     def _require_object_body(self, request):
         if not isinstance(request.json, dict):
@@ -358,6 +386,9 @@ class ResourcesMixin:
             modules.append(seed.PROJECT_MODULE)
         body["modules"] = [dict(module, self=request.link(
             "modules/agreement/%d" % module["moduleNumber"])) for module in modules]
+        language = body.get("user", {}).get("language")
+        if language:
+            language["self"] = request.link("languages/%d" % language["languageNumber"])
         body["self"] = request.link("self")
         return 200, body, {}
 
@@ -910,6 +941,20 @@ class ResourcesMixin:
             person = (body.get("references") or {}).get(key)
             if person:
                 person["self"] = request.link("employees/%d" % person["employeeNumber"])
+        # References the fake does not resolve keep what was sent; add the links
+        # e-conomic's GET schema requires (shapes as in the captured invoices).
+        project = body.get("project")
+        if project and project.get("projectNumber") is not None:
+            project["self"] = request.link("projects/%d" % project["projectNumber"])
+        contacts = "customers/%d/contacts/%%d" % customer
+        attention = body["recipient"].get("attention")
+        if attention and attention.get("customerContactNumber") is not None:
+            attention["self"] = request.link(contacts % attention["customerContactNumber"])
+        contact = (body.get("references") or {}).get("customerContact")
+        if contact and contact.get("customerContactNumber") is not None:
+            contact["customer"] = {"customerNumber": customer,
+                                   "self": request.link("customers/%d" % customer)}
+            contact["self"] = request.link(contacts % contact["customerContactNumber"])
         for line in body.get("lines", []):
             if line.get("product"):
                 line["product"]["self"] = request.link(

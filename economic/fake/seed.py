@@ -46,7 +46,10 @@ VAT_ZONES = [
      "enabledForSupplier": True},
     {"vatZoneNumber": 2, "name": "EU", "enabledForCustomer": True, "enabledForSupplier": True},
     {"vatZoneNumber": 3, "name": "Abroad", "enabledForCustomer": True, "enabledForSupplier": True},
-    {"vatZoneNumber": 4, "name": "Domestic exempt VAT", "enabledForCustomer": True},
+    # The live capture (vat_zones.json) shows this false explicitly, despite the
+    # "booleans only when true" rule.
+    {"vatZoneNumber": 4, "name": "Domestic exempt VAT", "enabledForCustomer": True,
+     "enabledForSupplier": False},
 ]
 # Only the domestic zone carries Danish VAT; EU, abroad and exempt invoices carry none.
 VAT_ZONES_WITH_VAT = {1}
