@@ -365,6 +365,7 @@ class AccountAnalyticLine(models.Model):
             )
             if maybe_sent:
                 project.sudo()._economic_queue_removal(maybe_sent)
+        projects = lines.project_id
         lines.sudo().write(
             {
                 "economic_line_state": "to_approve",
@@ -377,6 +378,12 @@ class AccountAnalyticLine(models.Model):
                 "economic_approved_on": False,
             }
         )
+        still_broken = (
+            self.sudo()
+            .search([("project_id", "in", projects.ids), ("economic_line_state", "=", "error")])
+            .project_id
+        )
+        (projects - still_broken).sudo().write({"economic_sync_error": False})
         return True
 
     # ------------------------------------------------------------------ invoice line

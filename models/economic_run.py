@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """One summary per sync run ("2 customers updated, 1 error") and the records it could not sync."""
 
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -39,6 +42,9 @@ RUN_ACTIONS = {
     "skipped": _lt("skipped"),
 }
 RUN_COUNTERS = (*RUN_ACTIONS, "errors")
+# Runs are kept this long; runs that did nothing only for a week.
+RUN_RETENTION = timedelta(days=90)
+IDLE_RUN_RETENTION = timedelta(days=7)
 
 
 class EconomicRun(models.Model):
@@ -175,6 +181,20 @@ class EconomicRun(models.Model):
             )
             run.company_id.economic_last_run_id = run
         return True
+
+    @api.autovacuum
+    def _gc_economic_runs(self):
+        """Forget old runs (a sync every few minutes adds up); keep each company's last."""
+        now = fields.Datetime.now()
+        last_runs = self.env["res.company"].sudo().search([]).economic_last_run_id
+        idle = Domain.AND(Domain(key, "=", 0) for key in RUN_COUNTERS)
+        expired = Domain("date_start", "<", now - RUN_RETENTION) | (
+            Domain("date_start", "<", now - IDLE_RUN_RETENTION) & idle
+        )
+        old = self.sudo().search(
+            Domain("id", "not in", last_runs.ids) & Domain("state", "!=", "running") & expired
+        )
+        old.unlink()
 
     # === ACTIONS === #
 

@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..economic import exceptions as economic_errors
 
@@ -142,19 +142,33 @@ class HrEmployee(models.Model):
                 )
                 run._economic_count("linked")
             elif not remote.get("barred"):
-                employee = Employee.create(
-                    {
-                        "name": remote.get("name") or number,
-                        "work_email": remote.get("email") or False,
-                        "work_phone": remote.get("phone") or False,
-                        "company_id": company.id,
-                    }
-                )
-                employee._economic_set_synced(number, company)
-                employee._economic_log(
-                    self.env._("Created from e-conomic employee %(number)s.", number=number)
-                )
-                run._economic_count("created")
+                try:
+                    with self.env.cr.savepoint():
+                        employee = Employee.create(
+                            {
+                                "name": remote.get("name") or number,
+                                "work_email": remote.get("email") or False,
+                                "work_phone": remote.get("phone") or False,
+                                "company_id": company.id,
+                            }
+                        )
+                        employee._economic_set_synced(number, company)
+                except (UserError, ValueError) as exc:
+                    run._economic_count("errors")
+                    run._economic_add_issue(
+                        company.partner_id,
+                        self.env._(
+                            "e-conomic employee %(number)s could not be created in Odoo: "
+                            "%(error)s",
+                            number=number,
+                            error=str(exc),
+                        ),
+                    )
+                else:
+                    employee._economic_log(
+                        self.env._("Created from e-conomic employee %(number)s.", number=number)
+                    )
+                    run._economic_count("created")
             linked_numbers.add(number)
             cron._commit_progress()
         # New employees and edited ones; those refused before wait until they are edited.

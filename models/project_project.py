@@ -151,6 +151,13 @@ class ProjectProject(models.Model):
     economic_next_attempt = fields.Datetime(string="Next attempt", copy=False, readonly=True)
     economic_attempts = fields.Integer(copy=False, readonly=True)
     economic_error = fields.Text(string="e-conomic error", copy=False, readonly=True)
+    economic_sync_error = fields.Text(
+        string="e-conomic sync error",
+        copy=False,
+        readonly=True,
+        help="The draft in e-conomic no longer matches what Odoo sent (lines changed or removed "
+        "there). Cleared when the lines concerned are reset.",
+    )
     economic_lease_until = fields.Datetime(copy=False, readonly=True)
     economic_removals = fields.Json(copy=False, readonly=True)  # [{"draft": n, "line": id}]
     economic_removal_key = fields.Char(copy=False, readonly=True)
@@ -179,10 +186,11 @@ class ProjectProject(models.Model):
     @api.depends("economic_invoice_ids")
     def _compute_economic_invoice_count(self):
         for project in self:
-            project.economic_invoice_count = len(project.economic_invoice_ids)
+            # Counted with sudo: the project form is open to users without invoice rights.
+            project.economic_invoice_count = len(project.sudo().economic_invoice_ids)
 
     def _compute_economic_line_counts(self):
-        groups = self.env["account.analytic.line"]._read_group(
+        groups = self.env["account.analytic.line"].sudo()._read_group(
             [
                 ("project_id", "in", self.ids),
                 ("economic_line_state", "in", ("to_approve", "approved")),
@@ -368,6 +376,10 @@ class ProjectProject(models.Model):
                 stopped_companies.add(company.id)
             finally:
                 project._economic_release()
+        for cache in caches.values():
+            if cache.get("run"):
+                cache["run"]._economic_finish()
+        self._economic_commit()
         if more:
             self._economic_trigger_outbox()
         later = self.with_context(active_test=False).search(
@@ -412,6 +424,7 @@ class ProjectProject(models.Model):
         """One project: each step commits its key before its request and its result after."""
         self.ensure_one()
         client = cache["client"]
+        queued_before = self._economic_queued_lines()
         try:
             if self.economic_removals:
                 self._economic_send_removals(client)
@@ -420,6 +433,10 @@ class ProjectProject(models.Model):
                 self.write({"economic_outbox_pending": False})
                 return
             queued = self._economic_queued_lines()
+            if self.economic_draft_state == "to_create" and not (
+                self.economic_invoiced and self.partner_id
+            ):
+                self.write({"economic_draft_state": "none"})
             needs_draft = not self.economic_draft_number and (
                 self.economic_draft_state == "to_create" or queued
             )
@@ -432,9 +449,17 @@ class ProjectProject(models.Model):
                 self._economic_book(cache)
         except economic_errors.EconomicError as exc:
             self._economic_outbox_failed(exc)
+            run = self._economic_run(cache)
+            run._economic_count("errors")
+            run._economic_add_issue(self, self.economic_error, log_id=exc.log_id)
+            self._economic_commit()
             if isinstance(exc, economic_errors.AuthenticationError):
                 raise
             return
+        finally:
+            sent = len(queued_before.filtered(lambda line: line.economic_line_state == "on_draft"))
+            if sent:
+                self._economic_run(cache)._economic_count("sent", sent)
         still = (
             bool(self.economic_removals)
             or (self.economic_draft_state in ("to_create", "to_book"))
@@ -449,6 +474,14 @@ class ProjectProject(models.Model):
             vals["economic_error"] = False
         self.write(vals)
         self._economic_commit()
+
+    def _economic_run(self, cache):
+        """The run summary of this cron call for the project's company (made on first use)."""
+        if not cache.get("run"):
+            cache["run"] = self.env["economic.run"]._economic_start(
+                self._economic_company(), "timesheets"
+            )
+        return cache["run"]
 
     def _economic_queued_lines(self):
         return (
@@ -1056,7 +1089,7 @@ class ProjectProject(models.Model):
                 line.write({"economic_line_state": "error", "economic_error": problem})
                 broken.append(problem)
         if broken:
-            self.write({"economic_error": broken[0]})
+            self.write({"economic_sync_error": "\n".join(broken)})
             self._economic_post(
                 Markup("%s<ul>%s</ul>")
                 % (

@@ -110,13 +110,17 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # The sync switch is checked against the other settings: write it after them, as
-        # related fields are written one by one in no fixed order.
+        # The sync switch is checked against the other settings, and related fields are
+        # written one by one in no fixed order: switch off before, switch on after them.
         switches = [vals.pop("economic_sync_enabled", None) for vals in vals_list]
+        for vals, switch in zip(vals_list, switches, strict=True):
+            if switch is False:
+                company_id = vals.get("company_id") or self.env.company.id
+                self.env["res.company"].browse(company_id).economic_sync_enabled = False
         records = super().create(vals_list)
         for record, switch in zip(records, switches, strict=True):
-            if switch is not None:
-                record.economic_sync_enabled = switch
+            if switch:
+                record.economic_sync_enabled = True
         return records
 
     # === BUTTONS === #

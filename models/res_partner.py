@@ -18,6 +18,8 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -604,12 +606,15 @@ class ResPartner(models.Model):
                 # whole batch again for every record would cost more than it saves.
                 partner = partner.with_prefetch()
                 try:
-                    log_bodies[partner.id] = partner._economic_push_customer(
-                        company, client, run, remote_documents, country_names
-                    )
+                    with self.env.cr.savepoint():
+                        log_bodies[partner.id] = partner._economic_push_customer(
+                            company, client, run, remote_documents, country_names
+                        )
                 except (economic_errors.AuthenticationError, economic_errors.RateLimitedError):
                     raise
-                except economic_errors.EconomicError as exc:
+                except (economic_errors.EconomicError, UserError, psycopg2.IntegrityError) as exc:
+                    # e-conomic refused it, or Odoo could not store the outcome (e.g. the
+                    # number e-conomic gave is linked to another partner): this one only.
                     partner._economic_set_error(exc, run=run)
                 else:
                     done |= partner
@@ -663,9 +668,9 @@ class ResPartner(models.Model):
             return self.env._("Created in e-conomic as customer %(number)s.", number=number)
         remote = remote_documents.get(self.economic_number)
         document = self._economic_customer_document(company, remote, country_names)
-        if remote is not None and _comparable(document) == _comparable(
-            _clean({key: value for key, value in remote.items() if key not in CUSTOMER_READONLY_KEYS})
-        ):
+        held = {key: value for key, value in (remote or {}).items()
+                if key not in CUSTOMER_READONLY_KEYS}
+        if remote is not None and _comparable(document) == _comparable(_clean(held)):
             # e-conomic already holds exactly this: no write needed.
             self._economic_set_synced(self.economic_number, company)
             return None
@@ -773,7 +778,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_economic_sync_master_data(self):
-        self._economic_sync_master_data()
+        return self._economic_sync_master_data()
 
     @api.model
     def _economic_sync_master_data(self, companies=None):
@@ -804,7 +809,11 @@ class ResPartner(models.Model):
     @api.model
     def _economic_running_customer_run(self, company):
         return self.env["economic.run"].sudo().search(
-            [("company_id", "=", company.id), ("kind", "=", "customers"), ("state", "=", "running")],
+            [
+                ("company_id", "=", company.id),
+                ("kind", "=", "customers"),
+                ("state", "=", "running"),
+            ],
             order="id desc",
             limit=1,
         )

@@ -26,6 +26,7 @@ from odoo.addons.economic_connector.economic.fake import FakeEconomic
 from odoo.addons.economic_connector.models.account_analytic_line import marker_line_id
 
 PROJECTS = 20
+BENCH_CUSTOMER_BASE = 7_770_001
 LINES = 1000
 REST_URL = "https://restapi.e-conomic.com"
 OPENAPI_URL = "https://apis.e-conomic.com"
@@ -71,7 +72,8 @@ def bench(env, fake):  # noqa: C901 - a linear script
     projects = env["project.project"]
     for index in range(PROJECTS):
         name = f"Bench customer {index + 1}"
-        number = fake.add_customer(name=name)
+        # Numbers far from those other benchmarks or demo data may have linked already.
+        number = fake.add_customer(name=name, customerNumber=BENCH_CUSTOMER_BASE + index)
         partner = env["res.partner"].create(
             {"name": name, "is_company": True, "country_id": denmark.id}
         )
@@ -191,4 +193,5 @@ def _run(env):
             cr.rollback()
 
 
-_run(env)  # noqa: F821 - `env` is provided by odoo-bin shell
+if not _run(env):  # noqa: F821 - `env` is provided by odoo-bin shell
+    raise SystemExit(1)

@@ -5,7 +5,7 @@ import html
 from datetime import date, timedelta
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..models.economic_invoice import fik_payment_id, fik_payment_line, luhn_check_digit
 from .test_timesheet_approval import EconomicInvoicingCase
@@ -150,6 +150,21 @@ class TestBooking(EconomicInvoicingCase):
         self.approve(new_line)
         self.send()
         self.assertOnDraftOnce(new_line, project.economic_draft_number)
+
+    def test_project_form_readable_without_invoice_rights(self):
+        project, _lines = self.project_with_lines()
+        self.fake.book(project.economic_draft_number)
+        self.poll()
+        project_user = new_test_user(
+            self.env, login="econ_project_user", groups="project.group_project_user"
+        )
+        values = (
+            project.with_user(project_user)
+            .with_context(active_test=False)
+            .read(["economic_invoice_count", "economic_pending_line_count", "economic_draft_state"])
+        )
+        self.assertEqual(values[0]["economic_invoice_count"], 1)
+        self.assertEqual(values[0]["economic_draft_state"], "booked")
 
     def test_only_bookkeepers_book(self):
         project, _lines = self.project_with_lines()

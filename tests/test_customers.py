@@ -2,8 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Customers: scope, export, update, no-op, matching, both ways, failures."""
 
+from unittest.mock import patch
+
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import EconomicCase
 
@@ -283,6 +285,42 @@ class TestCustomerSync(CustomerSyncCase):
                 if request["method"] == "POST" and request["path"] == "/customers"}
         self.assertEqual(keys, {key})
 
+    def test_batches_retrigger_the_job_until_done(self):
+        self.empty_agreement()
+        partners = self.Partner.browse()
+        for index in range(5):
+            partners |= self.customer(name=f"Batch {index}")
+        cron = self.env.ref("economic_connector.ir_cron_economic_sync_master_data")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers_before = Trigger.search_count([("cron_id", "=", cron.id)])
+        calls = []
+        with patch("odoo.addons.economic_connector.models.res_partner.ECONOMIC_BATCH", 2):
+            calls.append(self.sync())
+            self.assertEqual(len(self.fake.customers), 2)
+            self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers_before)
+            self.assertEqual(self.last_run().state, "running")
+            while calls[-1]:
+                self.env.flush_all()
+                calls.append(self.run_as_cron(
+                    lambda env: env["res.partner"]._cron_economic_sync_master_data()
+                ))
+        self.assertEqual(calls, [True, True, False])
+        self.assertEqual(len(self.fake.customers), 5)
+        self.assertEqual(set(partners.mapped("economic_state")), {"synced"})
+        run = self.last_run()
+        self.assertEqual((run.state, run.created), ("done", 5), "one run for the whole export")
+        self.assertEqual(len(self.fake_calls("GET", "/products")), 1, "products once per run")
+        # Not due again before the interval has passed (unless "Sync now").
+        self.fake.reset_calls()
+        self.run_as_cron(lambda env: env["res.partner"]._cron_economic_sync_master_data())
+        self.assertFalse(self.fake.calls)
+
+    def test_sync_now_makes_the_company_due(self):
+        self.company.economic_master_synced_at = "2026-01-01 00:00:00"
+        self.env["res.config.settings"].create({}).action_economic_sync_now()
+        self.assertFalse(self.company.economic_master_synced_at)
+        self.assertTrue(self.env["res.partner"]._economic_master_data_due(self.company))
+
     def test_export_helper_for_projects(self):
         """The public helper used before creating a draft: contact -> commercial partner."""
         self.empty_agreement()
@@ -372,6 +410,26 @@ class TestCustomerMatching(CustomerSyncCase):
         self.assertEqual(self.fake.customers[2]["layout"]["layoutNumber"], 21)
         self.assertTrue(self.new_one.economic_number)
         self.assertFalse(self.by_email.economic_number)
+
+    def test_proposal_through_the_form(self):
+        """As the web client does it: the form's values, one line changed, then confirm."""
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "economic_connector.action_economic_customer_match"
+        )
+        wizard_model = self.env[action["res_model"]].with_context(
+            default_company_id=self.company.id
+        )
+        with Form(wizard_model) as form:
+            self.assertEqual((form.link_count, form.create_count, form.skip_count), (3, 1, 0))
+            for index in range(len(form.line_ids)):
+                with form.line_ids.edit(index) as line:
+                    if line.partner_id == self.new_one:
+                        line.action = "skip"
+        wizard = form.record
+        self.assertEqual(wizard.skip_count, 1)
+        wizard.action_confirm()
+        self.assertEqual(self.by_cvr.economic_number, "1")
+        self.assertTrue(self.new_one.economic_exclude)
 
     def test_confirmation_refuses_a_number_used_twice(self):
         wizard = self.proposal()

@@ -143,8 +143,15 @@ class TestDraftInvoice(EconomicInvoicingCase):
         self.assertEqual(removed.economic_line_state, "error")
         self.assertIn("removed", removed.economic_error)
         self.assertEqual(kept.economic_line_state, "on_draft")
-        self.assertTrue(project.economic_error)
+        self.assertIn("changed", project.economic_sync_error)
+        self.assertIn("removed", project.economic_sync_error)
         self.assertTrue(any("Sync error" in body for body in self.chatter(project)))
+        # Resetting the lines concerned clears it; they go back onto the draft once.
+        (edited | removed).with_user(self.approver).action_economic_reset()
+        self.assertFalse(project.economic_sync_error)
+        self.approve(edited | removed)
+        self.send()
+        self.assertOnDraftOnce(edited | removed | kept, number)
 
     # === SENDING: OUTBOX === #
 
@@ -158,6 +165,9 @@ class TestDraftInvoice(EconomicInvoicingCase):
         self.assertTrue(all(lines.mapped("economic_error")), "queued with the reason")
         self.assertTrue(project.economic_next_attempt, "retried later (backoff)")
         self.assertTrue(project.economic_outbox_pending)
+        run = self.env["economic.run"].search([("kind", "=", "timesheets")], limit=1)
+        self.assertEqual(run.errors, 1)
+        self.assertEqual(run.issue_ids.res_id, project.id)
         self.fake.reset_calls()
         self.send()
         self.assertFalse(self.fake.calls, "not before the next attempt time")

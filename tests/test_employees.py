@@ -47,7 +47,9 @@ class TestEmployeeSync(CustomerSyncCase):
         self.assertEqual(len(self.fake_calls("POST", "/projectsapi/v1.1.0/Employees")), 1)
         run = self.last_run("employees")
         self.assertEqual((run.created, run.linked, run.errors), (2, 1, 0))
-        self.assertIn("Linked to e-conomic employee 1", "".join(by_email.message_ids.mapped("body")))
+        self.assertIn(
+            "Linked to e-conomic employee 1", "".join(by_email.message_ids.mapped("body"))
+        )
         self.assertIn(f"Created in e-conomic as employee {odoo_only.economic_number}",
                       "".join(odoo_only.message_ids.mapped("body")))
         # A second run finds everything linked: one read, no write.

@@ -1,10 +1,15 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg2
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..economic import exceptions as economic_exceptions
 from ..models.economic_sync_mixin import economic_error_text
@@ -74,9 +79,20 @@ class TestSettings(EconomicCase):
         self.assertTrue(self.company.economic_sync_enabled)
         self.assertEqual(self.company.economic_product_vat_id, product)
 
+    def test_settings_form_switches_sync_off_while_emptying_a_value(self):
+        self._settings(economic_sync_enabled=False, economic_product_vat_id=False)
+        self.assertFalse(self.company.economic_sync_enabled)
+        self.assertFalse(self.company.economic_product_vat_id)
+
     def test_missing_settings_shown_in_settings(self):
         self.company.write({"economic_sync_enabled": False, "economic_layout_id": False})
         self.assertEqual(self._settings().economic_missing_settings, "e-conomic Layout")
+
+    def test_base_urls_are_checked_and_normalised(self):
+        self.company.economic_rest_url = " https://sandbox.example.test/ "
+        self.assertEqual(self.company.economic_rest_url, "https://sandbox.example.test")
+        with self.assertRaisesRegex(ValidationError, "https://"):
+            self.company.economic_openapi_url = "apis.e-conomic.com"
 
     # === CONNECTION === #
 
@@ -198,6 +214,11 @@ class TestSettings(EconomicCase):
         with self.assertRaisesRegex(UserError, "e-conomic Layout"):
             self._settings().action_economic_sync_now()
 
+    def test_match_existing_customers_opens_the_proposal(self):
+        action = self._settings().action_economic_match_customers()
+        self.assertEqual(action["res_model"], "economic.customer.match")
+        self.assertEqual(action["context"]["default_company_id"], self.company.id)
+
     # === CONNECT (grant flow) === #
 
     def test_connect_opens_the_grant_page_with_a_one_time_state(self):
@@ -308,6 +329,24 @@ class TestRunsAndErrors(EconomicCase):
         opened = issues.action_economic_open_record()
         self.assertEqual((opened["res_model"], opened["res_id"]), ("res.partner", partner.id))
 
+    def test_old_runs_are_forgotten(self):
+        runs = self.env["economic.run"]
+        now = fields.Datetime.now()
+
+        def past_run(days, **counters):
+            run = runs._economic_start(self.company, "customers")
+            run.write(dict(counters, date_start=now - timedelta(days=days), state="done"))
+            return run
+
+        recent_idle, old_idle = past_run(2), past_run(10)
+        busy, too_old = past_run(30, updated=3), past_run(100, updated=1)
+        last = past_run(200)
+        self.company.economic_last_run_id = last
+        runs._gc_economic_runs()
+        self.assertEqual(
+            (recent_idle | old_idle | busy | too_old | last).exists(), recent_idle | busy | last
+        )
+
     def test_unknown_counter_is_refused(self):
         run = self.env["economic.run"]._economic_start(self.company, "customers")
         with self.assertRaises(ValueError):
@@ -396,3 +435,103 @@ class TestConnectRoute(HttpCase):
         )
         self.company.invalidate_recordset()
         self.assertEqual(self.company.economic_grant_token, "old-grant")
+
+
+@tagged("post_install", "-at_install")
+class TestSyncMixin(EconomicCase):
+    """economic.sync.mixin, seen through res.partner (any model inheriting it behaves so)."""
+
+    def setUp(self):
+        super().setUp()
+        self.partner = self.env["res.partner"].create({"name": "Mixin Kunde ApS"})
+        self.run = self.env["economic.run"]._economic_start(self.company, "customers")
+
+    def test_synced_then_changed_in_odoo(self):
+        self.partner._economic_set_synced(42, company=self.company)
+        self.assertRecordValues(
+            self.partner,
+            [
+                {
+                    "economic_number": "42",
+                    "economic_company_id": self.company.id,
+                    "economic_state": "synced",
+                    "economic_need_sync": False,
+                    "economic_error": False,
+                }
+            ],
+        )
+        self.assertTrue(self.partner.economic_sync_date)
+        self.partner.comment = "not sent to e-conomic"
+        self.assertFalse(self.partner.economic_need_sync)
+        self.partner.with_context(economic_sync_writing=True).name = "Written by the sync"
+        self.assertFalse(self.partner.economic_need_sync)
+        self.partner.name = "Renamed in Odoo"
+        self.assertEqual(self.partner.economic_state, "pending")
+        self.assertTrue(self.partner.economic_need_sync)
+
+    def test_never_synced_record_stays_not_synced_when_edited(self):
+        self.partner.name = "Still new"
+        self.assertEqual(self.partner.economic_state, "not_synced")
+        self.assertTrue(self.partner.economic_need_sync)
+
+    def test_permanent_error_waits_for_an_edit(self):
+        self.partner._economic_write({"economic_idempotency_key": "key-1"})
+        exc = economic_exceptions.ValidationError(
+            "Name is too long",
+            status=400,
+            field="name",
+            log_id="L9",
+            errors=[{"field": "name", "code": "E1", "message": "Name is too long"}],
+        )
+        message = self.partner._economic_set_error(exc, run=self.run)
+        self.assertRecordValues(
+            self.partner,
+            [
+                {
+                    "economic_state": "error",
+                    "economic_need_sync": False,
+                    "economic_error": message,
+                    "economic_log_id": "L9",
+                    "economic_idempotency_key": False,
+                }
+            ],
+        )
+        self.assertIn("Name is too long", self.partner.message_ids[:1].body)
+        self.assertEqual(self.run.errors, 1)
+        self.assertEqual(self.run.issue_ids.res_id, self.partner.id)
+        self.assertEqual(self.run.issue_ids.log_id, "L9")
+        self.partner.name = "Shorter"
+        self.assertEqual(self.partner.economic_state, "pending")
+        self.assertTrue(self.partner.economic_need_sync)
+
+    def test_retryable_error_keeps_the_record_queued_with_its_key(self):
+        self.partner._economic_write({"economic_idempotency_key": "key-1"})
+        messages = len(self.partner.message_ids)
+        self.partner._economic_set_error(economic_exceptions.ServerError(status=503))
+        self.assertRecordValues(
+            self.partner,
+            [
+                {
+                    "economic_state": "pending",
+                    "economic_need_sync": True,
+                    "economic_idempotency_key": "key-1",
+                }
+            ],
+        )
+        self.assertIn("HTTP 503", self.partner.economic_error)
+        self.assertEqual(len(self.partner.message_ids), messages, "no chatter noise on retries")
+
+    def test_a_number_links_one_record_per_company(self):
+        self.partner._economic_set_synced(77, company=self.company)
+        other_company = self.env["res.company"].create({"name": "Other ApS"})
+        twin = self.env["res.partner"].create({"name": "Twin"})
+        twin._economic_set_synced(77, company=other_company)
+        twin.flush_recordset()
+        duplicate = self.env["res.partner"].create({"name": "Duplicate"})
+        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint():
+                duplicate._economic_set_synced(77, company=self.company)
+                duplicate.flush_recordset()
+        self.assertEqual(
+            self.env["res.partner"]._economic_search_linked(self.company, [77]), self.partner
+        )

@@ -165,6 +165,8 @@ class TestTimesheetApproval(EconomicInvoicingCase):
         self.assertIn("Work 0", first["description"])
         self.assertIn("2026-11-02", first["description"])
         self.assertTrue(any("sent to draft invoice" in body for body in self.chatter(project)))
+        run = self.env["economic.run"].search([("kind", "=", "timesheets")], limit=1)
+        self.assertEqual(run.sent, 3, "the run summary counts the lines sent")
         self.poll()
         self.assertEqual(project.economic_draft_net_amount, 3 * 1.5 * 950.0)
 

@@ -167,7 +167,10 @@ class EconomicCustomerMatch(models.TransientModel):
         """Apply the proposal as it stands (links, skips), then let the scheduled job run."""
         self.ensure_one()
         company = self.company_id
-        remote = {customer["number"]: customer for customer in self.remote_customers or []}
+        customers = self.remote_customers
+        if not customers and "link" in self.line_ids.mapped("action"):
+            customers = self._economic_read_remote(company)  # not sent back by the form
+        remote = {customer["number"]: customer for customer in customers or []}
         Partner = self.env["res.partner"].sudo()
         taken = {}
         for line in self.line_ids.filtered(lambda line: line.action == "link"):
