@@ -781,6 +781,9 @@ class ProjectProject(models.Model):
             self.write(
                 {
                     "economic_draft_line_count": self.economic_draft_line_count + len(sent),
+                    # Net amount without another read; the poll refreshes it from e-conomic.
+                    "economic_draft_net_amount": self.economic_draft_net_amount
+                    + sum(line.get("totalNetAmount") or 0.0 for line in remote),
                     "economic_draft_last_line": max(
                         [self.economic_draft_last_line]
                         + [line.get("lineNumber") or 0 for line in remote]

@@ -315,6 +315,22 @@ class TestCustomerSync(CustomerSyncCase):
         self.run_as_cron(lambda env: env["res.partner"]._cron_economic_sync_master_data())
         self.assertFalse(self.fake.calls)
 
+    def test_the_scheduled_job_runs_the_sync(self):
+        """Through ir.cron itself: the job's code, cron progress and batching."""
+        self.empty_agreement()
+        partners = self.customer(name="Cron A") | self.customer(name="Cron B")
+        self.company.economic_master_synced_at = False
+        cron = self.env.ref("economic_connector.ir_cron_economic_sync_master_data")
+        with (
+            patch("odoo.addons.economic_connector.models.res_partner.ECONOMIC_BATCH", 1),
+            self.enter_registry_test_mode(),
+        ):
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertEqual(set(partners.mapped("economic_state")), {"synced"})
+        self.assertEqual(len(self.fake.customers), 2)
+        self.assertEqual(self.last_run().state, "done")
+
     def test_sync_now_makes_the_company_due(self):
         self.company.economic_master_synced_at = "2026-01-01 00:00:00"
         self.env["res.config.settings"].create({}).action_economic_sync_now()

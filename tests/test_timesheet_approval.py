@@ -146,8 +146,12 @@ class TestTimesheetApproval(EconomicInvoicingCase):
         project = self.project_with_draft()
         lines = self.make_lines(project, count=3, hours=1.5)
         self.fake.reset_calls()
+        cron = self.env.ref("economic_connector.ir_cron_economic_send_lines")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         self.approve(lines)
         self.assertEqual(set(lines.mapped("economic_line_state")), {"approved"})
+        new_triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        self.assertTrue(new_triggers, "approval starts the sending cron at once")
         self.assertFalse(self.fake.calls, "approval itself never talks to e-conomic")
         self.send()
         self.assertFakeCalls("POST", f"/invoices/drafts/{project.economic_draft_number}/lines", 1)
@@ -167,6 +171,8 @@ class TestTimesheetApproval(EconomicInvoicingCase):
         self.assertTrue(any("sent to draft invoice" in body for body in self.chatter(project)))
         run = self.env["economic.run"].search([("kind", "=", "timesheets")], limit=1)
         self.assertEqual(run.sent, 3, "the run summary counts the lines sent")
+        self.assertEqual(project.economic_draft_net_amount, 3 * 1.5 * 950.0)
+        self.assertEqual(project.economic_draft_line_count, 3)
         self.poll()
         self.assertEqual(project.economic_draft_net_amount, 3 * 1.5 * 950.0)
 
