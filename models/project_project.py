@@ -190,13 +190,17 @@ class ProjectProject(models.Model):
             project.economic_invoice_count = len(project.sudo().economic_invoice_ids)
 
     def _compute_economic_line_counts(self):
-        groups = self.env["account.analytic.line"].sudo()._read_group(
-            [
-                ("project_id", "in", self.ids),
-                ("economic_line_state", "in", ("to_approve", "approved")),
-            ],
-            ["project_id", "economic_line_state"],
-            ["__count"],
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("project_id", "in", self.ids),
+                    ("economic_line_state", "in", ("to_approve", "approved")),
+                ],
+                ["project_id", "economic_line_state"],
+                ["__count"],
+            )
         )
         counts = {(project.id, state): count for project, state, count in groups}
         for project in self:
