@@ -316,6 +316,9 @@ class EconomicClient:
     def _get(self, path, **kwargs):
         return self.request("GET", path, **kwargs).data
 
+    def _get_pdf(self, path):
+        return self.request("GET", path, raw=True).content
+
     def _write(self, method, path, payload, idempotency_key, api="rest"):
         return self.request(
             method, path, json=payload, idempotency_key=idempotency_key, api=api
@@ -421,8 +424,7 @@ class EconomicClient:
         return self._write("POST", path, {"lines": list(lines)}, idempotency_key)
 
     def get_draft_pdf(self, number):
-        path = f"/invoices/drafts/{encode_path_id(number)}/pdf"
-        return self.request("GET", path, raw=True).content
+        return self._get_pdf(f"/invoices/drafts/{encode_path_id(number)}/pdf")
 
     def book_draft(self, number, *, book_with_number=None, idempotency_key):
         payload = {"draftInvoice": {"draftInvoiceNumber": int(number)}}
@@ -437,8 +439,7 @@ class EconomicClient:
         return list(self.iter_collection("/invoices/booked", filter=filter))
 
     def get_booked_pdf(self, number):
-        path = f"/invoices/booked/{encode_path_id(number)}/pdf"
-        return self.request("GET", path, raw=True).content
+        return self._get_pdf(f"/invoices/booked/{encode_path_id(number)}/pdf")
 
     def has_project_module(self):
         """Whether the agreement has the Project module (time entries need it)."""

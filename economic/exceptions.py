@@ -150,7 +150,7 @@ def _error_item(item, path):
 
 def _walk(node, path, result):
     if isinstance(node, list):
-        for position, item in enumerate(node):
+        for item in node:
             if isinstance(item, dict) and "arrayIndex" in item:
                 _walk(item, f"{path}[{item['arrayIndex']}]", result)
             elif isinstance(item, (str, dict)):

@@ -20,7 +20,9 @@ find_odoo() {
     local candidate
     for candidate in "${ODOO_BIN:-}" "$(command -v odoo-bin 2>/dev/null)" "$(command -v odoo 2>/dev/null)" \
         "$REPO_ROOT/../odoo19/odoo-bin" "/opt/odoo19/odoo-bin"; do
-        [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+        if [ -z "$candidate" ] || [ ! -x "$candidate" ]; then
+            continue
+        fi
         if "$candidate" --version 2>/dev/null | grep -q "Odoo Server 19\."; then
             ODOO_BIN=$candidate
             export ODOO_BIN
@@ -39,7 +41,10 @@ find_odoo_python() {
     case "$first" in
     "#!"*python*) candidates+=("$(echo "${first#\#!}" | awk '{ if ($1 ~ /env$/) print $2; else print $1 }')") ;;
     esac
-    candidates+=($(grep -Eo '(^|[[:space:]])/[^[:space:]]*python[0-9.]*' "$ODOO_BIN" 2>/dev/null | tr -d ' ' || true))
+    # one path a line, read as is (no word splitting or globbing of what the wrapper holds)
+    while IFS= read -r candidate; do
+        candidates+=("$candidate")
+    done < <(grep -Eo '(^|[[:space:]])/[^[:space:]]*python[0-9.]*' "$ODOO_BIN" 2>/dev/null | tr -d ' \t' || true)
     candidates+=("$(dirname "$(readlink -f "$ODOO_BIN")")/.venv/bin/python" python3)
     for candidate in "${candidates[@]}"; do
         [ -n "$candidate" ] || continue

@@ -10,26 +10,35 @@ from .server import make_server
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m economic.fake",
-                                     description="Serve a fake e-conomic over HTTP.")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="interface to bind (default 127.0.0.1; keep it local)")
+    parser = argparse.ArgumentParser(
+        prog="python3 -m economic.fake", description="Serve a fake e-conomic over HTTP."
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1; keep it local)"
+    )
     parser.add_argument("--port", type=int, default=8079)
     parser.add_argument("--secret", default="demo-secret", help="X-AppSecretToken to accept")
     parser.add_argument("--grant", default="demo-grant", help="X-AgreementGrantToken to accept")
-    parser.add_argument("--empty", action="store_true",
-                        help="start with reference lists only (no demo customers/products)")
-    parser.add_argument("--no-project-module", action="store_true",
-                        help="agreement without the Project module (projectsapi answers 403)")
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="start with reference lists only (no demo customers/products)",
+    )
+    parser.add_argument(
+        "--no-project-module",
+        action="store_true",
+        help="agreement without the Project module (projectsapi answers 403)",
+    )
     args = parser.parse_args(argv)
     fake = FakeEconomic(args.secret, args.grant, seed=not args.empty)
     fake.set_project_module(not args.no_project_module)
     server = make_server(fake, args.host, args.port)
-    base = "http://%s:%d" % server.server_address[:2]
-    print("Fake e-conomic listening on %s" % base, file=sys.stderr)
-    print("  rest_url=%s  openapi_url=%s" % (base, base), file=sys.stderr)
-    print("  X-AppSecretToken: %s" % args.secret, file=sys.stderr)
-    print("  X-AgreementGrantToken: %s" % args.grant, file=sys.stderr)
+    host, port = server.server_address[:2]
+    base = f"http://{host}:{port}"
+    print(f"Fake e-conomic listening on {base}", file=sys.stderr)
+    print(f"  rest_url={base}  openapi_url={base}", file=sys.stderr)
+    print(f"  X-AppSecretToken: {args.secret}", file=sys.stderr)
+    print(f"  X-AgreementGrantToken: {args.grant}", file=sys.stderr)
     sys.stderr.flush()
     try:
         server.serve_forever()

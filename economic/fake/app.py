@@ -69,7 +69,7 @@ class Request:
         parts = urlsplit(url)
         self.method = method.upper()
         self.url = url
-        self.base = "%s://%s" % (parts.scheme or "http", parts.netloc)
+        self.base = f"{parts.scheme or 'http'}://{parts.netloc}"
         self.full_path = parts.path or "/"
         self.query_string = parts.query
         self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -78,7 +78,7 @@ class Request:
         if self.full_path.lower().startswith(PROJECTS_PREFIX.lower()):
             self.api = "projects"
             self.api_base = self.base + PROJECTS_PREFIX
-            self.path = self.full_path[len(PROJECTS_PREFIX):] or "/"
+            self.path = self.full_path[len(PROJECTS_PREFIX) :] or "/"
         else:
             self.api = "rest"
             self.api_base = self.base
@@ -86,7 +86,7 @@ class Request:
         self.json = None
 
     def link(self, relative):
-        return "%s/%s" % (self.api_base, relative.lstrip("/"))
+        return f"{self.api_base}/{relative.lstrip('/')}"
 
 
 class _Fault:
@@ -106,7 +106,7 @@ class _Fault:
             return True
         relative = full_path
         if full_path.lower().startswith(PROJECTS_PREFIX.lower()):
-            relative = full_path[len(PROJECTS_PREFIX):]
+            relative = full_path[len(PROJECTS_PREFIX) :]
         return any(fnmatchcase(candidate, self.path) for candidate in (full_path, relative))
 
 
@@ -116,8 +116,9 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
     See DEVELOPERS.md for the contract and `helpers.HelpersMixin` for the test helpers.
     """
 
-    def __init__(self, app_secret_token="fake-secret", agreement_grant_token="fake-grant",
-                 seed=True):
+    def __init__(
+        self, app_secret_token="fake-secret", agreement_grant_token="fake-grant", seed=True
+    ):
         self.app_secret_token = app_secret_token
         self.agreement_grant_token = agreement_grant_token
         self.clock = Clock()
@@ -149,8 +150,9 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         prefix (e.g. "/customers*"). 429 answers carry `Retry-After: retry_after`.
         """
         with self.lock:
-            self._faults.append(_Fault("fail", n, method, path, status=status,
-                                       retry_after=retry_after, body=body))
+            self._faults.append(
+                _Fault("fail", n, method, path, status=status, retry_after=retry_after, body=body)
+            )
 
     def timeout_next(self, n, *, method=None, path=None, apply=False):
         """Make `send` raise ReadTimeout for the next `n` matching requests.
@@ -201,12 +203,15 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
                 with self.lock:
                     self.calls.append((method, full_path, None))
             raise requests.exceptions.ReadTimeout(
-                "Read timed out (injected by FakeEconomic).", request=prepared_request)
+                "Read timed out (injected by FakeEconomic).", request=prepared_request
+            )
         status, headers, content = self.handle(method, url, dict(prepared_request.headers), body)
         if lose is not None:
             raise requests.exceptions.ConnectionError(
                 "Connection aborted: remote end closed connection without response "
-                "(injected by FakeEconomic).", request=prepared_request)
+                "(injected by FakeEconomic).",
+                request=prepared_request,
+            )
         response = requests.Response()
         response.status_code = status
         response.reason = http.client.responses.get(status, "")
@@ -225,14 +230,16 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         with self.lock:
             status, response_headers, content = self._handle_locked(request)
             self.calls.append((request.method, request.full_path, status))
-            self.requests.append({
-                "method": request.method,
-                "path": request.full_path,
-                "query": dict(request.query),
-                "body": request.body.decode("utf-8", "replace"),
-                "idempotency_key": request.headers.get("Idempotency-Key"),
-                "status": status,
-            })
+            self.requests.append(
+                {
+                    "method": request.method,
+                    "path": request.full_path,
+                    "query": dict(request.query),
+                    "body": request.body.decode("utf-8", "replace"),
+                    "idempotency_key": request.headers.get("Idempotency-Key"),
+                    "status": status,
+                }
+            )
         return status, response_headers, content
 
     def _handle_locked(self, request):
@@ -244,8 +251,9 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         cost = self.call_costs.get(request.method, 1)
         retry_after = self._consume_tokens(cost)
         if retry_after is not None:
-            return self._finish(request, *self._too_many_requests(request, retry_after),
-                                cost=cost, charge=False)
+            return self._finish(
+                request, *self._too_many_requests(request, retry_after), cost=cost, charge=False
+            )
         key = request.headers.get("Idempotency-Key")
         cache_key = None
         if key and request.method in WRITE_METHODS:
@@ -259,9 +267,13 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         status, headers, content = self._finish(request, *self._dispatch(request), cost=cost)
         if cache_key and status < 500:
             self._idempotency[cache_key] = {
-                "time": self.clock.now(), "status": status,
-                "headers": {k: v for k, v in headers.items() if not k.startswith("X-Rate")
-                            and k != "X-CallCost"},
+                "time": self.clock.now(),
+                "status": status,
+                "headers": {
+                    k: v
+                    for k, v in headers.items()
+                    if not k.startswith("X-Rate") and k != "X-CallCost"
+                },
                 "content": content,
             }
         return status, headers, content
@@ -270,13 +282,21 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         if request.method in ("POST", "PUT") or (request.method in WRITE_METHODS and request.body):
             content_type = request.headers.get("Content-Type", "")
             if content_type.split(";")[0].strip().lower() != "application/json":
-                return self._error(request, 415, "Unsupported Media Type.",
-                                   "Use the Content-Type 'application/json'.")
+                return self._error(
+                    request,
+                    415,
+                    "Unsupported Media Type.",
+                    "Use the Content-Type 'application/json'.",
+                )
             try:
                 request.json = json.loads(request.body.decode("utf-8")) if request.body else None
             except (UnicodeDecodeError, ValueError):
-                return self._error(request, 400, "Invalid JSON in request body.",
-                                   "The request body must be a JSON document.")
+                return self._error(
+                    request,
+                    400,
+                    "Invalid JSON in request body.",
+                    "The request body must be a JSON document.",
+                )
         allowed_methods = set()
         for method, pattern, handler_name, api in ROUTES:
             if api != request.api:
@@ -300,8 +320,12 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
             if blocked:
                 return blocked
         if allowed_methods:
-            return self._error(request, 405, "Method not allowed.",
-                               "Allowed: %s." % ", ".join(sorted(allowed_methods)))
+            return self._error(
+                request,
+                405,
+                "Method not allowed.",
+                f"Allowed: {', '.join(sorted(allowed_methods))}.",
+            )
         return self._not_found(request)
 
     def _finish(self, request, status, body, headers=None, cost=1, charge=True):
@@ -319,16 +343,19 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
 
     # ----------------------------------------------------------------- auth & limits
     def _authenticated(self, request):
-        return (request.headers.get("X-AppSecretToken") == self.app_secret_token
-                and request.headers.get("X-AgreementGrantToken") == self.agreement_grant_token)
+        return (
+            request.headers.get("X-AppSecretToken") == self.app_secret_token
+            and request.headers.get("X-AgreementGrantToken") == self.agreement_grant_token
+        )
 
     def _consume_tokens(self, cost):
         """Charge `cost` tokens; return seconds to wait when the bucket is empty."""
         now = self.clock.now()
         refill_rate = self.rate_limit / float(self.rate_window)
         if self._bucket_time is not None:
-            self._bucket_used = max(0.0, self._bucket_used - (now - self._bucket_time)
-                                    * refill_rate)
+            self._bucket_used = max(
+                0.0, self._bucket_used - (now - self._bucket_time) * refill_rate
+            )
         self._bucket_time = now
         if self._bucket_used + cost > self.rate_limit:
             return max(1, math.ceil((self._bucket_used + cost - self.rate_limit) / refill_rate))
@@ -339,30 +366,42 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         used = min(self.rate_limit, int(math.ceil(self._bucket_used - 1e-9)))
         return {
             "X-CallCost": str(cost),
-            "X-RateLimiting": "token-limit-%d-per-%d-seconds: %d/%d" % (
-                self.rate_limit, self.rate_window, used, self.rate_limit),
+            "X-RateLimiting": (
+                f"token-limit-{self.rate_limit}-per-{self.rate_window}-seconds: "
+                f"{used}/{self.rate_limit}"
+            ),
         }
 
     # ----------------------------------------------------------------- error bodies
     def log_id(self):
-        return "%016x-CPH" % next(self._log_ids)
+        return f"{next(self._log_ids):016x}-CPH"
 
     def log_time(self):
         return self.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
 
     def _error(self, request, status, message, hint, **extra):
         if request.api == "projects":
-            return self._problem(status, message, extra.pop("errorCode", None) or
-                                 http.client.responses.get(status, "Error").replace(" ", ""))
-        body = {"message": message, "developerHint": hint, "logId": self.log_id(),
-                "httpStatusCode": status, "logTime": self.log_time()}
+            return self._problem(
+                status,
+                message,
+                extra.pop("errorCode", None)
+                or http.client.responses.get(status, "Error").replace(" ", ""),
+            )
+        body = {
+            "message": message,
+            "developerHint": hint,
+            "logId": self.log_id(),
+            "httpStatusCode": status,
+            "logTime": self.log_time(),
+        }
         body.update(extra)
         return status, body, {}
 
     def _problem(self, status, title, error_code, errors=None, headers=None):
+        # RFC 9110 section 15.5.x lists the 4xx statuses in order, 15.6.x the 5xx ones
+        section = f"5.{status - 399}" if status < 500 else f"6.{status - 499}"
         body = {
-            "type": "https://tools.ietf.org/html/rfc9110#section-15.%s" % (
-                "5.%d" % (status - 399) if status < 500 else "6.%d" % (status - 499)),
+            "type": f"https://tools.ietf.org/html/rfc9110#section-15.{section}",
             "title": title,
             "status": status,
             "traceId": self.log_id(),
@@ -377,28 +416,38 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         if request.api == "projects":
             return self._problem(404, "Resource not found.", "ResourceNotFound")
         return self._error(
-            request, 404, "Resource not found.",
+            request,
+            404,
+            "Resource not found.",
             "The API tries to provide all the resource urls you need. If you have hard coded "
             "urls yourself, then try to look at the enclosing collection for hypermedia "
-            "information on where the resource you are looking for could be.")
+            "information on where the resource you are looking for could be.",
+        )
 
     def _unauthorized(self, request):
         if request.api == "projects":
             return self._problem(401, "Unauthorized", "Unauthorized")
         return self._error(
-            request, 401,
+            request,
+            401,
             "Unauthorized access. Please provide valid X-AppSecretToken and "
             "X-AgreementGrantToken headers.",
             "Check the tokens. If the agreement revoked the grant given to your app, you "
-            "need a new agreement grant token.", errorCode="E00500")
+            "need a new agreement grant token.",
+            errorCode="E00500",
+        )
 
     def _too_many_requests(self, request, retry_after):
         headers = {"Retry-After": str(retry_after)}
         if request.api == "projects":
             return self._problem(429, "Too many requests.", "TooManyRequests", headers=headers)
         status, body, _headers = self._error(
-            request, 429, "Too many requests. You are over your quota.",
-            "Need to wait a bit. Check info in the response headers.", errorCode="E00429")
+            request,
+            429,
+            "Too many requests. You are over your quota.",
+            "Need to wait a bit. Check info in the response headers.",
+            errorCode="E00429",
+        )
         return status, body, headers
 
     def _injected_failure(self, request, options):
@@ -415,17 +464,21 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         if status == 429:
             return self._too_many_requests(request, options.get("retry_after", 1))
         messages = {
-            500: ("An error occurred. Please try again later.",
-                  "The error has been logged; contact support with the logId."),
+            500: (
+                "An error occurred. Please try again later.",
+                "The error has been logged; contact support with the logId.",
+            ),
             502: ("Bad gateway.", "Temporary problem; try again."),
-            503: ("The service is temporarily unavailable.",
-                  "e-conomic is down for maintenance or overloaded; try again later."),
+            503: (
+                "The service is temporarily unavailable.",
+                "e-conomic is down for maintenance or overloaded; try again later.",
+            ),
             504: ("Gateway timeout.", "Temporary problem; try again."),
         }
         message, hint = messages.get(
-            status, (http.client.responses.get(status, "Error") + ".", "Injected failure."))
+            status, (http.client.responses.get(status, "Error") + ".", "Injected failure.")
+        )
         result_status, body, extra = self._error(request, status, message, hint)
         extra = dict(extra)
         extra.update(headers)
         return result_status, body, extra
-

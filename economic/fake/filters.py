@@ -53,12 +53,13 @@ class _Value:
                 if end is None:
                     parts.append(re.escape(char))
                 else:
-                    members = [c for c, _escaped in chars[index + 1:end]]
+                    members = [c for c, _escaped in chars[index + 1 : end]]
                     negate = members[0] == "^" and len(members) > 1
                     body = "".join(
                         c if c == "-" and 0 < i < len(members) - 1 else re.escape(c)
-                        for i, c in enumerate(members[1:] if negate else members))
-                    parts.append("[%s%s]" % ("^" if negate else "", body))
+                        for i, c in enumerate(members[1:] if negate else members)
+                    )
+                    parts.append(f"[{'^' if negate else ''}{body}]")
                     index = end
             else:
                 parts.append(re.escape(char))
@@ -81,22 +82,23 @@ class _Parser:
     def parse(self):
         node = self.parse_or()
         if self.pos != len(self.text):
-            raise FilterError("Unexpected input at position %d." % self.pos)
+            raise FilterError(f"Unexpected input at position {self.pos}.")
         return node
 
     def parse_or(self):
-        nodes = [self.parse_and()]
-        while self.at("$or:"):
-            self.pos += 4
-            nodes.append(self.parse_and())
-        return nodes[0] if len(nodes) == 1 else ("or", nodes)
+        return self._parse_joined("or", self.parse_and)
 
     def parse_and(self):
-        nodes = [self.parse_term()]
-        while self.at("$and:"):
-            self.pos += 5
-            nodes.append(self.parse_term())
-        return nodes[0] if len(nodes) == 1 else ("and", nodes)
+        return self._parse_joined("and", self.parse_term)
+
+    def _parse_joined(self, operator, parse_operand):
+        """Operands joined by `$<operator>:`; a lone operand is returned as it is."""
+        token = f"${operator}:"
+        nodes = [parse_operand()]
+        while self.at(token):
+            self.pos += len(token)
+            nodes.append(parse_operand())
+        return nodes[0] if len(nodes) == 1 else (operator, nodes)
 
     def parse_term(self):
         if self.at("("):
@@ -111,12 +113,12 @@ class _Parser:
     def parse_condition(self):
         match = re.compile(r"([A-Za-z0-9_.]+)\$([a-z]+):").match(self.text, self.pos)
         if not match:
-            raise FilterError("Expected a condition at position %d." % self.pos)
+            raise FilterError(f"Expected a condition at position {self.pos}.")
         field, operator = match.group(1), match.group(2)
         if operator not in OPERATORS:
-            raise FilterError("Unknown operator '$%s:'." % operator)
+            raise FilterError(f"Unknown operator '${operator}:'.")
         if field not in self.fields:
-            raise FilterError("Filtering is not allowed on property '%s'." % field, field)
+            raise FilterError(f"Filtering is not allowed on property '{field}'.", field)
         self.pos = match.end()
         if operator in ("in", "nin"):
             return ("cond", field, operator, self.parse_list())
@@ -130,7 +132,7 @@ class _Parser:
         while self.pos < len(self.text):
             char = self.text[self.pos]
             if char == "$":
-                following = self.text[self.pos + 1: self.pos + 2]
+                following = self.text[self.pos + 1 : self.pos + 2]
                 if following and following in ESCAPABLE:
                     chars.append((following, True))
                     self.pos += 2
@@ -151,8 +153,12 @@ class _Parser:
     def _closes_list(self):
         """A `]` ends an $in:/$nin: list only where the condition ends; else it is literal."""
         after = self.pos + 1
-        return (after == len(self.text) or self.text.startswith(")", after)
-                or self.text.startswith("$and:", after) or self.text.startswith("$or:", after))
+        return (
+            after == len(self.text)
+            or self.text.startswith(")", after)
+            or self.text.startswith("$and:", after)
+            or self.text.startswith("$or:", after)
+        )
 
     def parse_list(self):
         if not self.at("["):
@@ -169,9 +175,7 @@ class _Parser:
                 break
             raise FilterError("Unterminated list.")
         if len(values) > MAX_LIST_VALUES:
-            raise FilterError(
-                "The list of values can contain at most %d values." % MAX_LIST_VALUES
-            )
+            raise FilterError(f"The list of values can contain at most {MAX_LIST_VALUES} values.")
         return values
 
 
@@ -207,10 +211,10 @@ def _coerce(value, kind):
         try:
             return float(text)
         except ValueError as exc:
-            raise FilterError("'%s' is not a number." % text) from exc
+            raise FilterError(f"'{text}' is not a number.") from exc
     if kind == "bool":
         if text.lower() not in ("true", "false"):
-            raise FilterError("'%s' is not a boolean." % text)
+            raise FilterError(f"'{text}' is not a boolean.")
         return text.lower() == "true"
     return text.lower()
 

@@ -8,7 +8,7 @@ rules as the API and raise `FakeSetupError` when the arranged data would be reje
 
 import copy
 
-from .resources import HttpError
+from .resources import HttpError, lowest_free_number
 
 
 class FakeSetupError(ValueError):
@@ -17,6 +17,15 @@ class FakeSetupError(ValueError):
     def __init__(self, body):
         super().__init__(body.get("message") if isinstance(body, dict) else str(body))
         self.body = body
+
+
+def _apply_changes(document, changes):
+    """Set each changed field on `document` (a copy of the value); None removes the field."""
+    for key, value in changes.items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = copy.deepcopy(value)
 
 
 class HelpersMixin:
@@ -53,9 +62,9 @@ class HelpersMixin:
 
         def create():
             customer = self.customer_from_payload(payload)
-            number = customer.get("customerNumber") or self._lowest_free_customer_number()
+            number = customer.get("customerNumber") or lowest_free_number(self.customers)
             if number in self.customers:
-                raise FakeSetupError({"message": "Customer %d exists." % number})
+                raise FakeSetupError({"message": f"Customer {number} exists."})
             customer["customerNumber"] = number
             customer["lastUpdated"] = self._timestamp()
             self.customers[number] = customer
@@ -68,14 +77,11 @@ class HelpersMixin:
 
         A value of None removes the field.
         """
+
         def edit():
             payload = copy.deepcopy(self.customers[number])
             payload.pop("lastUpdated", None)
-            for key, value in changes.items():
-                if value is None:
-                    payload.pop(key, None)
-                else:
-                    payload[key] = copy.deepcopy(value)
+            _apply_changes(payload, changes)
             customer = self.customer_from_payload(payload, number)
             customer["lastUpdated"] = self._timestamp()
             self.customers[number] = customer
@@ -90,9 +96,13 @@ class HelpersMixin:
     # ----------------------------------------------------------------- products
     def add_product(self, product_number, **fields):
         """Create a product (default group 1 = with VAT, unit 1); returns its number."""
-        payload = {"productNumber": str(product_number), "name": "Vare %s" % product_number,
-                   "productGroup": {"productGroupNumber": 1}, "unit": {"unitNumber": 1},
-                   "salesPrice": 0.0}
+        payload = {
+            "productNumber": str(product_number),
+            "name": f"Vare {product_number}",
+            "productGroup": {"productGroupNumber": 1},
+            "unit": {"unitNumber": 1},
+            "salesPrice": 0.0,
+        }
         payload.update(copy.deepcopy(fields))
 
         def create():
@@ -109,11 +119,7 @@ class HelpersMixin:
         def edit():
             payload = copy.deepcopy(self.products[product_number])
             payload.pop("lastUpdated", None)
-            for key, value in changes.items():
-                if value is None:
-                    payload.pop(key, None)
-                else:
-                    payload[key] = copy.deepcopy(value)
+            _apply_changes(payload, changes)
             product = self.product_from_payload(payload)
             product["lastUpdated"] = self._timestamp()
             self.products[product_number] = product
@@ -126,13 +132,15 @@ class HelpersMixin:
         """Create an employee (as projectsapi would); returns its number."""
         with self.lock:
             if number is None:
-                number = 1
-                while number in self.employees:
-                    number += 1
+                number = lowest_free_number(self.employees)
             if group not in self.employee_groups:
-                raise FakeSetupError({"message": "Employee group %s not found." % group})
-            employee = {"employeeNumber": number, "name": name,
-                        "employeeGroup": {"employeeGroupNumber": group}, "objectVersion": "1"}
+                raise FakeSetupError({"message": f"Employee group {group} not found."})
+            employee = {
+                "employeeNumber": number,
+                "name": name,
+                "employeeGroup": {"employeeGroupNumber": group},
+                "objectVersion": "1",
+            }
             employee.update(copy.deepcopy(fields))
             self.employees[number] = employee
             return number
@@ -144,6 +152,7 @@ class HelpersMixin:
         `lines` items may omit lineNumber/sortKey (numbered 1..n) and description (the
         product name). Raises FakeSetupError when e-conomic would reject the draft.
         """
+
         def create():
             customer = self.customers[customer_number]
             payload = self._template_payload(customer)
@@ -161,8 +170,10 @@ class HelpersMixin:
             "currency": customer["currency"],
             "paymentTerms": {"paymentTermsNumber": terms},
             "customer": {"customerNumber": customer["customerNumber"]},
-            "recipient": {"name": customer["name"],
-                          "vatZone": {"vatZoneNumber": customer["vatZone"]["vatZoneNumber"]}},
+            "recipient": {
+                "name": customer["name"],
+                "vatZone": {"vatZoneNumber": customer["vatZone"]["vatZoneNumber"]},
+            },
             "layout": dict(customer.get("layout") or {"layoutNumber": 19}),
         }
         if self.payment_terms[terms]["paymentTermsType"] == "dueDate":
@@ -184,13 +195,10 @@ class HelpersMixin:
 
     def edit_draft(self, draft_number, **changes):
         """Replace header fields of a draft as a bookkeeper would (None removes a field)."""
+
         def edit():
             payload = copy.deepcopy(self.drafts[draft_number])
-            for key, value in changes.items():
-                if value is None:
-                    payload.pop(key, None)
-                else:
-                    payload[key] = copy.deepcopy(value)
+            _apply_changes(payload, changes)
             draft = self.draft_from_payload(payload)
             return self.store_draft(draft, draft_number)
 
@@ -201,6 +209,7 @@ class HelpersMixin:
 
         A value of None removes the field; `delete=True` removes the whole line.
         """
+
         def edit():
             draft = copy.deepcopy(self.drafts[draft_number])
             lines = draft.get("lines", [])
@@ -208,11 +217,7 @@ class HelpersMixin:
             if changes.get("delete"):
                 lines.pop(index)
             else:
-                for key, value in changes.items():
-                    if value is None:
-                        lines[index].pop(key, None)
-                    else:
-                        lines[index][key] = copy.deepcopy(value)
+                _apply_changes(lines[index], changes)
             draft = self.draft_from_payload(draft)
             return self.store_draft(draft, draft_number)
 
@@ -220,6 +225,7 @@ class HelpersMixin:
 
     def add_draft_line(self, draft_number, **line):
         """Append a line to a draft (numbered after the last one)."""
+
         def add():
             draft = copy.deepcopy(self.drafts[draft_number])
             start = max((item["lineNumber"] for item in draft.get("lines", [])), default=0) + 1

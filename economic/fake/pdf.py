@@ -12,7 +12,7 @@ def make_pdf(lines):
     """Return PDF bytes showing `lines` of text in Helvetica on an A4 page."""
     commands = ["BT", "/F1 11 Tf", "50 800 Td", "14 TL"]
     for line in lines:
-        commands.append("(%s) Tj T*" % _escape(str(line)))
+        commands.append(f"({_escape(str(line))}) Tj T*")
     commands.append("ET")
     stream = "\n".join(commands).encode("latin-1")
     objects = [
@@ -20,8 +20,7 @@ def make_pdf(lines):
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-        b"/Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
     output = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -34,5 +33,7 @@ def make_pdf(lines):
     for offset in offsets:
         output += b"%010d 00000 n \n" % offset
     output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref_at)
+        len(objects) + 1,
+        xref_at,
+    )
     return bytes(output)

@@ -54,9 +54,21 @@ KIND_NAMES = {
 class F:
     """A field of a writable document."""
 
-    def __init__(self, kind, *, required=False, min_len=None, max_len=None, minimum=None,
-                 maximum=None, decimals=None, enum=None, props=None, items=None,
-                 readonly=False):
+    def __init__(
+        self,
+        kind,
+        *,
+        required=False,
+        min_len=None,
+        max_len=None,
+        minimum=None,
+        maximum=None,
+        decimals=None,
+        enum=None,
+        props=None,
+        items=None,
+        readonly=False,
+    ):
         self.kind = kind
         self.required = required
         self.min_len = min_len
@@ -72,10 +84,14 @@ class F:
 
 def ref(number_field, *, required=False, kind="integer", **constraints):
     """A reference object `{<number_field>: n}` or `{self: url}`."""
-    return F("object", required=required, props={
-        number_field: F(kind, **constraints),
-        "self": F("string"),
-    })
+    return F(
+        "object",
+        required=required,
+        props={
+            number_field: F(kind, **constraints),
+            "self": F("string"),
+        },
+    )
 
 
 class ValidationErrors:
@@ -93,13 +109,18 @@ class ValidationErrors:
     def add(self, path, code, message, value=None, hint=None):
         path = tuple(path)
         name = next((part for part in reversed(path) if isinstance(part, str)), "")
-        self.items.append((path, {
-            "propertyName": name,
-            "errorMessage": message,
-            "errorCode": code,
-            "inputValue": value,
-            "developerHint": hint or "Inspect validation errors and correct your request.",
-        }))
+        self.items.append(
+            (
+                path,
+                {
+                    "propertyName": name,
+                    "errorMessage": message,
+                    "errorCode": code,
+                    "inputValue": value,
+                    "developerHint": hint or "Inspect validation errors and correct your request.",
+                },
+            )
+        )
 
     def tree(self):
         """Mirror of the request document, each failing property holding {errors: [...]}."""
@@ -113,8 +134,7 @@ class ValidationErrors:
                 following = None if is_last else path[index + 1]
                 if isinstance(following, int):
                     elements = container.setdefault(segment, [])
-                    element = next(
-                        (e for e in elements if e.get("arrayIndex") == following), None)
+                    element = next((e for e in elements if e.get("arrayIndex") == following), None)
                     if element is None:
                         element = {"arrayIndex": following}
                         elements.append(element)
@@ -143,8 +163,12 @@ def decimal_places(number):
 def validate(document, spec, errors, path=()):
     """Return a cleaned copy of `document` following `spec`, adding problems to `errors`."""
     if not isinstance(document, dict):
-        errors.add(path or ("document",), CODE_TYPE,
-                   "Expected Object but got %s." % json_type_name(document), document)
+        errors.add(
+            path or ("document",),
+            CODE_TYPE,
+            f"Expected Object but got {json_type_name(document)}.",
+            document,
+        )
         return {}
     cleaned = {}
     for name, value in document.items():
@@ -156,7 +180,7 @@ def validate(document, spec, errors, path=()):
             cleaned[name] = value
     for name, field in spec.items():
         if field.required and name not in document:
-            errors.add(path + (name,), CODE_REQUIRED, "Property %s is required." % name)
+            errors.add(path + (name,), CODE_REQUIRED, f"Property {name} is required.")
     return cleaned
 
 
@@ -175,10 +199,10 @@ def _validate_value(value, field, errors, path):
     if field.kind == "integer" and isinstance(value, float) and value.is_integer():
         value, type_ok = int(value), True
     if not type_ok:
-        errors.add(path, CODE_TYPE, "Expected %s but got %s." % (expected, actual), value)
+        errors.add(path, CODE_TYPE, f"Expected {expected} but got {actual}.", value)
         return None
     if field.enum is not None and value not in field.enum:
-        errors.add(path, CODE_ENUM, "Value \"%s\" is not defined in enum." % value, value)
+        errors.add(path, CODE_ENUM, f'Value "{value}" is not defined in enum.', value)
         return None
     if field.kind in ("string", "date"):
         return _validate_string(value, field, errors, path)
@@ -189,24 +213,34 @@ def _validate_value(value, field, errors, path):
     if field.kind == "object":
         return validate(value, field.props or {}, errors, path)
     # array of objects
-    return [validate(item, field.items or {}, errors, path + (index,))
-            for index, item in enumerate(value)]
+    return [
+        validate(item, field.items or {}, errors, path + (index,))
+        for index, item in enumerate(value)
+    ]
 
 
 def _validate_string(value, field, errors, path):
     if field.min_len is not None and len(value) < field.min_len:
-        errors.add(path, CODE_LENGTH, "String '%s' is less than minimum length of %d."
-                   % (value, field.min_len), value)
+        errors.add(
+            path,
+            CODE_LENGTH,
+            f"String '{value}' is less than minimum length of {field.min_len}.",
+            value,
+        )
         return None
     if field.max_len is not None and len(value) > field.max_len:
-        errors.add(path, CODE_LENGTH, "String '%s' exceeds maximum length of %d."
-                   % (value[:40], field.max_len), value)
+        errors.add(
+            path,
+            CODE_LENGTH,
+            f"String '{value[:40]}' exceeds maximum length of {field.max_len}.",
+            value,
+        )
         return None
     if field.kind == "date":
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            errors.add(path, CODE_DATE, "'%s' is not a valid date (YYYY-MM-DD)." % value, value)
+            errors.add(path, CODE_DATE, f"'{value}' is not a valid date (YYYY-MM-DD).", value)
             return None
     return value
 
@@ -214,16 +248,28 @@ def _validate_string(value, field, errors, path):
 def _validate_number(value, field, errors, path):
     name = KIND_NAMES[field.kind]
     if field.minimum is not None and value < field.minimum:
-        errors.add(path, CODE_RANGE, "%s %s is less than minimum value of %s."
-                   % (name, value, field.minimum), value)
+        errors.add(
+            path,
+            CODE_RANGE,
+            f"{name} {value} is less than minimum value of {field.minimum}.",
+            value,
+        )
         return None
     if field.maximum is not None and value > field.maximum:
-        errors.add(path, CODE_RANGE, "%s %s exceeds maximum value of %s."
-                   % (name, value, field.maximum), value)
+        errors.add(
+            path,
+            CODE_RANGE,
+            f"{name} {value} exceeds maximum value of {field.maximum}.",
+            value,
+        )
         return None
     if field.decimals is not None and decimal_places(value) > field.decimals:
-        errors.add(path, CODE_DECIMALS, "%s scale cannot be greater then two decimal places."
-                   % path[-1], value)
+        errors.add(
+            path,
+            CODE_DECIMALS,
+            f"{path[-1]} scale cannot be greater then two decimal places.",
+            value,
+        )
         return None
     return value
 
@@ -231,8 +277,16 @@ def _validate_number(value, field, errors, path):
 # --- Resource specifications (writable fields only; everything else is ignored) ---
 
 PAYMENT_TERMS_TYPES = (
-    "net", "invoiceMonth", "paidInCash", "prepaid", "dueDate", "factoring",
-    "invoiceWeekStartingSunday", "invoiceWeekStartingMonday", "creditcard", "avtaleGiro",
+    "net",
+    "invoiceMonth",
+    "paidInCash",
+    "prepaid",
+    "dueDate",
+    "factoring",
+    "invoiceWeekStartingSunday",
+    "invoiceWeekStartingMonday",
+    "creditcard",
+    "avtaleGiro",
 )
 
 CUSTOMER = {
@@ -295,45 +349,63 @@ DRAFT = {
     "dueDate": F("date"),
     "layout": ref("layoutNumber", required=True, minimum=1),
     "project": ref("projectNumber", minimum=1),
-    "paymentTerms": F("object", required=True, props={
-        "paymentTermsNumber": F("integer", minimum=1),
-        "paymentTermsType": F("string", enum=PAYMENT_TERMS_TYPES),
-        "self": F("string"),
-    }),
+    "paymentTerms": F(
+        "object",
+        required=True,
+        props={
+            "paymentTermsNumber": F("integer", minimum=1),
+            "paymentTermsType": F("string", enum=PAYMENT_TERMS_TYPES),
+            "self": F("string"),
+        },
+    ),
     "customer": ref("customerNumber", required=True, minimum=1, maximum=999999999),
-    "recipient": F("object", required=True, props={
-        "name": F("string", required=True, max_len=250),
-        "address": F("string", max_len=250),
-        "zip": F("string", max_len=50),
-        "city": F("string", max_len=250),
-        "country": F("string", max_len=50),
-        "ean": F("string", max_len=13),
-        "publicEntryNumber": F("string", max_len=40),
-        "attention": ref("customerContactNumber"),
-        "vatZone": ref("vatZoneNumber", required=True),
-        "mobilePhone": F("string"),
-        "nemHandelType": F("string", enum=("ean", "corporateIdentificationNumber", "pNumber",
-                                           "peppol")),
-    }),
-    "delivery": F("object", props={
-        "address": F("string", max_len=255),
-        "zip": F("string", max_len=30),
-        "city": F("string", max_len=50),
-        "country": F("string", max_len=50),
-        "deliveryTerms": F("string", max_len=100),
-        "deliveryDate": F("date"),
-    }),
-    "notes": F("object", props={
-        "heading": F("string", max_len=250),
-        "textLine1": F("string", max_len=1000),
-        "textLine2": F("string", max_len=1000),
-    }),
-    "references": F("object", props={
-        "other": F("string", max_len=250),
-        "salesPerson": ref("employeeNumber", minimum=1),
-        "vendorReference": ref("employeeNumber", minimum=1),
-        "customerContact": ref("customerContactNumber", minimum=1),
-    }),
+    "recipient": F(
+        "object",
+        required=True,
+        props={
+            "name": F("string", required=True, max_len=250),
+            "address": F("string", max_len=250),
+            "zip": F("string", max_len=50),
+            "city": F("string", max_len=250),
+            "country": F("string", max_len=50),
+            "ean": F("string", max_len=13),
+            "publicEntryNumber": F("string", max_len=40),
+            "attention": ref("customerContactNumber"),
+            "vatZone": ref("vatZoneNumber", required=True),
+            "mobilePhone": F("string"),
+            "nemHandelType": F(
+                "string", enum=("ean", "corporateIdentificationNumber", "pNumber", "peppol")
+            ),
+        },
+    ),
+    "delivery": F(
+        "object",
+        props={
+            "address": F("string", max_len=255),
+            "zip": F("string", max_len=30),
+            "city": F("string", max_len=50),
+            "country": F("string", max_len=50),
+            "deliveryTerms": F("string", max_len=100),
+            "deliveryDate": F("date"),
+        },
+    ),
+    "notes": F(
+        "object",
+        props={
+            "heading": F("string", max_len=250),
+            "textLine1": F("string", max_len=1000),
+            "textLine2": F("string", max_len=1000),
+        },
+    ),
+    "references": F(
+        "object",
+        props={
+            "other": F("string", max_len=250),
+            "salesPerson": ref("employeeNumber", minimum=1),
+            "vendorReference": ref("employeeNumber", minimum=1),
+            "customerContact": ref("customerContactNumber", minimum=1),
+        },
+    ),
     "lines": F("array", items=DRAFT_LINE),
 }
 

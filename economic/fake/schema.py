@@ -59,7 +59,7 @@ def _is_integer(value):
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_cached(name):
     path = os.path.join(SCHEMA_DIR, name if name.endswith(".json") else name + ".schema.json")
     with open(path, encoding="utf-8-sig") as handle:
@@ -92,13 +92,13 @@ class SchemaError:
         self.value = value
 
     def __repr__(self):
-        return "SchemaError(%s: %s)" % (format_path(self.path), self.message)
+        return f"SchemaError({format_path(self.path)}: {self.message})"
 
 
 def format_path(path):
     text = ""
     for part in path:
-        text += "[%d]" % part if isinstance(part, int) else ("." if text else "") + part
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + part
     return text or "(document)"
 
 
@@ -132,15 +132,23 @@ def _check(value, schema, path, mode, errors):
     if not isinstance(schema, dict):
         return
     names = _type_names(schema)
-    if names is not None and not any(JSON_TYPES.get(name, JSON_TYPES["any"])(value)
-                                     for name in names):
+    if names is not None and not any(
+        JSON_TYPES.get(name, JSON_TYPES["any"])(value) for name in names
+    ):
         expected = " or ".join(rules.KIND_NAMES.get(name, name.capitalize()) for name in names)
-        errors.append(SchemaError(path, rules.CODE_TYPE, "Expected %s but got %s."
-                                  % (expected, _json_name(value)), value))
+        errors.append(
+            SchemaError(
+                path,
+                rules.CODE_TYPE,
+                f"Expected {expected} but got {_json_name(value)}.",
+                value,
+            )
+        )
         return
     if "enum" in schema and value not in schema["enum"]:
-        errors.append(SchemaError(path, rules.CODE_ENUM,
-                                  "Value \"%s\" is not defined in enum." % (value,), value))
+        errors.append(
+            SchemaError(path, rules.CODE_ENUM, f'Value "{value}" is not defined in enum.', value)
+        )
         return
     if isinstance(value, str):
         _check_string(value, schema, path, errors)
@@ -154,16 +162,32 @@ def _check(value, schema, path, mode, errors):
 
 def _check_string(value, schema, path, errors):
     if "minLength" in schema and len(value) < schema["minLength"]:
-        errors.append(SchemaError(path, rules.CODE_LENGTH,
-                                  "String '%s' is less than minimum length of %d."
-                                  % (value, schema["minLength"]), value))
+        errors.append(
+            SchemaError(
+                path,
+                rules.CODE_LENGTH,
+                f"String '{value}' is less than minimum length of {schema['minLength']}.",
+                value,
+            )
+        )
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        errors.append(SchemaError(path, rules.CODE_LENGTH,
-                                  "String '%s' exceeds maximum length of %d."
-                                  % (value[:40], schema["maxLength"]), value))
+        errors.append(
+            SchemaError(
+                path,
+                rules.CODE_LENGTH,
+                f"String '{value[:40]}' exceeds maximum length of {schema['maxLength']}.",
+                value,
+            )
+        )
     if "pattern" in schema and not re.search(schema["pattern"], value):
-        errors.append(SchemaError(path, CODE_PATTERN, "String '%s' does not match regex "
-                                  "pattern '%s'." % (value[:40], schema["pattern"]), value))
+        errors.append(
+            SchemaError(
+                path,
+                CODE_PATTERN,
+                f"String '{value[:40]}' does not match regex pattern '{schema['pattern']}'.",
+                value,
+            )
+        )
     problem = _format_problem(value, schema.get("format"))
     if problem:
         errors.append(SchemaError(path, CODE_FORMAT, problem, value))
@@ -185,11 +209,11 @@ def _format_problem(value, fmt):
                 return None
             except ValueError:
                 pass
-        return "'%s' is not a valid date (YYYY-MM-DD)." % value
+        return f"'{value}' is not a valid date (YYYY-MM-DD)."
     if fmt == "date-time" and not DATE_TIME_RE.match(value):
-        return "'%s' is not a valid date-time." % value
+        return f"'{value}' is not a valid date-time."
     if fmt == "uri" and not URI_RE.match(value):
-        return "'%s' is not a valid URI." % value
+        return f"'{value}' is not a valid URI."
     return None
 
 
@@ -204,27 +228,47 @@ def _check_number(value, schema, path, errors):
     name = "Integer" if isinstance(value, int) else "Number"
     if "minimum" in schema:
         low = schema["minimum"]
+        or_equal = "or equal to " if value == low else ""
         if value < low or (schema.get("exclusiveMinimum") and value == low):
-            errors.append(SchemaError(path, rules.CODE_RANGE, "%s %s is less than %sminimum "
-                                      "value of %s." % (name, value, "or equal to " if
-                                                        value == low else "", low), value))
+            errors.append(
+                SchemaError(
+                    path,
+                    rules.CODE_RANGE,
+                    f"{name} {value} is less than {or_equal}minimum value of {low}.",
+                    value,
+                )
+            )
     if "maximum" in schema:
         high = schema["maximum"]
         if value > high or (schema.get("exclusiveMaximum") and value == high):
-            errors.append(SchemaError(path, rules.CODE_RANGE, "%s %s exceeds maximum value "
-                                      "of %s." % (name, value, high), value))
+            errors.append(
+                SchemaError(
+                    path,
+                    rules.CODE_RANGE,
+                    f"{name} {value} exceeds maximum value of {high}.",
+                    value,
+                )
+            )
     places = schema.get("maxDecimal", schema.get("maxDecimals"))
     if places is not None and _decimal_places(value) > places:
-        errors.append(SchemaError(path, rules.CODE_DECIMALS, "%s scale cannot be greater "
-                                  "than %d decimal places." % (
-                                      next((p for p in reversed(path) if isinstance(p, str)),
-                                           "value"), places), value))
+        field = next((part for part in reversed(path) if isinstance(part, str)), "value")
+        errors.append(
+            SchemaError(
+                path,
+                rules.CODE_DECIMALS,
+                f"{field} scale cannot be greater than {places} decimal places.",
+                value,
+            )
+        )
 
 
 def _required_names(schema):
     properties = schema.get("properties") or {}
-    names = [name for name, sub in properties.items()
-             if isinstance(sub, dict) and sub.get("required") is True]
+    names = [
+        name
+        for name, sub in properties.items()
+        if isinstance(sub, dict) and sub.get("required") is True
+    ]
     if isinstance(schema.get("required"), list):  # draft-04 style, tolerated
         names += [name for name in schema["required"] if name not in names]
     return names
@@ -243,15 +287,19 @@ def _check_object(value, schema, path, mode, errors):
         # A reference may name its target by `self` instead of its number (§3.1).
         if name.endswith("Number") and isinstance(value.get("self"), str):
             continue
-        errors.append(SchemaError(path + (name,), rules.CODE_REQUIRED,
-                                  "Property %s is required." % name))
+        errors.append(
+            SchemaError(path + (name,), rules.CODE_REQUIRED, f"Property {name} is required.")
+        )
     for name, item in value.items():
         sub = properties.get(name)
         if sub is None:
             additional = schema.get("additionalProperties", True)
             if additional is False:
-                errors.append(SchemaError(path + (name,), CODE_ADDITIONAL,
-                                          "Property %s is not allowed." % name, item))
+                errors.append(
+                    SchemaError(
+                        path + (name,), CODE_ADDITIONAL, f"Property {name} is not allowed.", item
+                    )
+                )
             elif isinstance(additional, dict):
                 _check(item, additional, path + (name,), mode, errors)
             continue
@@ -262,17 +310,23 @@ def _check_object(value, schema, path, mode, errors):
 
 def _check_array(value, schema, path, mode, errors):
     if "minItems" in schema and len(value) < schema["minItems"]:
-        errors.append(SchemaError(path, CODE_ITEMS, "Array has fewer than %d items."
-                                  % schema["minItems"], len(value)))
+        errors.append(
+            SchemaError(
+                path, CODE_ITEMS, f"Array has fewer than {schema['minItems']} items.", len(value)
+            )
+        )
     if "maxItems" in schema and len(value) > schema["maxItems"]:
-        errors.append(SchemaError(path, CODE_ITEMS, "Array has more than %d items."
-                                  % schema["maxItems"], len(value)))
+        errors.append(
+            SchemaError(
+                path, CODE_ITEMS, f"Array has more than {schema['maxItems']} items.", len(value)
+            )
+        )
     items = schema.get("items")
     if isinstance(items, dict):
         for index, item in enumerate(value):
             _check(item, items, path + (index,), mode, errors)
     elif isinstance(items, list):  # tuple typing
-        for index, (item, sub) in enumerate(zip(value, items)):
+        for index, (item, sub) in enumerate(zip(value, items, strict=False)):
             _check(item, sub, path + (index,), mode, errors)
 
 

@@ -42,14 +42,22 @@ BASE_MODULES = [
 PROJECT_MODULE = {"moduleNumber": 4, "name": "Projektstyring"}
 
 VAT_ZONES = [
-    {"vatZoneNumber": 1, "name": "Domestic", "enabledForCustomer": True,
-     "enabledForSupplier": True},
+    {
+        "vatZoneNumber": 1,
+        "name": "Domestic",
+        "enabledForCustomer": True,
+        "enabledForSupplier": True,
+    },
     {"vatZoneNumber": 2, "name": "EU", "enabledForCustomer": True, "enabledForSupplier": True},
     {"vatZoneNumber": 3, "name": "Abroad", "enabledForCustomer": True, "enabledForSupplier": True},
     # The live capture (vat_zones.json) shows this false explicitly, despite the
     # "booleans only when true" rule.
-    {"vatZoneNumber": 4, "name": "Domestic exempt VAT", "enabledForCustomer": True,
-     "enabledForSupplier": False},
+    {
+        "vatZoneNumber": 4,
+        "name": "Domestic exempt VAT",
+        "enabledForCustomer": True,
+        "enabledForSupplier": False,
+    },
 ]
 # Only the domestic zone carries Danish VAT; EU, abroad and exempt invoices carry none.
 VAT_ZONES_WITH_VAT = {1}
@@ -57,14 +65,30 @@ DANISH_VAT_RATE = 25.0
 
 PAYMENT_TERMS = [
     {"paymentTermsNumber": 1, "name": "Netto 8 dage", "paymentTermsType": "net", "daysOfCredit": 8},
-    {"paymentTermsNumber": 2, "name": "Netto 14 dage", "paymentTermsType": "net",
-     "daysOfCredit": 14},
-    {"paymentTermsNumber": 3, "name": "Til omgående betaling", "paymentTermsType": "net",
-     "daysOfCredit": 0},
-    {"paymentTermsNumber": 4, "name": "Løbende måned 30 dage", "paymentTermsType": "invoiceMonth",
-     "daysOfCredit": 30},
-    {"paymentTermsNumber": 5, "name": "Netto 30 dage", "paymentTermsType": "net",
-     "daysOfCredit": 30},
+    {
+        "paymentTermsNumber": 2,
+        "name": "Netto 14 dage",
+        "paymentTermsType": "net",
+        "daysOfCredit": 14,
+    },
+    {
+        "paymentTermsNumber": 3,
+        "name": "Til omgående betaling",
+        "paymentTermsType": "net",
+        "daysOfCredit": 0,
+    },
+    {
+        "paymentTermsNumber": 4,
+        "name": "Løbende måned 30 dage",
+        "paymentTermsType": "invoiceMonth",
+        "daysOfCredit": 30,
+    },
+    {
+        "paymentTermsNumber": 5,
+        "name": "Netto 30 dage",
+        "paymentTermsType": "net",
+        "daysOfCredit": 30,
+    },
     {"paymentTermsNumber": 7, "name": "Forfaldsdato", "paymentTermsType": "dueDate"},
     {"paymentTermsNumber": 8, "name": "Forudbetaling", "paymentTermsType": "prepaid"},
 ]
@@ -89,8 +113,12 @@ PRODUCT_GROUPS = [
 
 CUSTOMER_GROUPS = [
     {"customerGroupNumber": 1, "name": "Danske kunder", "account": {"accountNumber": 5600}},
-    {"customerGroupNumber": 2, "name": "Udenlandske kunder", "account": {"accountNumber": 5600},
-     "layout": {"layoutNumber": 21}},
+    {
+        "customerGroupNumber": 2,
+        "name": "Udenlandske kunder",
+        "account": {"accountNumber": 5600},
+        "layout": {"layoutNumber": 21},
+    },
 ]
 
 EMPLOYEE_GROUPS = [
@@ -150,7 +178,11 @@ def demo_records():
         },
     ]
     employees = [
-        {"employeeNumber": 1, "name": "Demo Bruger", "email": "demo@example.com",
-         "employeeGroup": {"employeeGroupNumber": 1}},
+        {
+            "employeeNumber": 1,
+            "name": "Demo Bruger",
+            "email": "demo@example.com",
+            "employeeGroup": {"employeeGroupNumber": 1},
+        },
     ]
     return customers, products, employees

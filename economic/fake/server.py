@@ -14,10 +14,12 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
-        url = "http://%s%s" % (host, self.path)
-        status, headers, content = fake.handle(self.command, url, dict(self.headers.items()),
-                                               body)
+        host = self.headers.get("Host")
+        if not host:
+            address, port = self.server.server_address[:2]
+            host = f"{address}:{port}"
+        url = f"http://{host}{self.path}"
+        status, headers, content = fake.handle(self.command, url, dict(self.headers.items()), body)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -31,12 +33,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_request(self, code="-", size="-"):
         # The request line holds no tokens (they travel in headers); log it as is.
         if self.server.log_requests:
-            sys.stderr.write("%s %s %s -> %s\n" % (self.log_date_time_string(), self.command,
-                                                self.path, code))
+            sys.stderr.write(
+                f"{self.log_date_time_string()} {self.command} {self.path} -> {code}\n"
+            )
 
     def log_message(self, format, *args):  # noqa: A002  (signature of the base class)
         if self.server.log_requests:
-            sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
+            sys.stderr.write(f"{self.log_date_time_string()} {format % args}\n")
 
 
 def make_server(fake, host="127.0.0.1", port=8079, log_requests=True):

@@ -521,9 +521,18 @@ class TestErrors(ClientCase):
         self.assertEqual(exc.message, ServerError.default_message)
 
     def test_str_is_short_english(self):
-        body = {"message": "Validation failed. 1 error found.", "errorCode": "E04300",
-                "logId": "7dac-FRA", "errors": {"customerGroup": {"errors": [{
-                    "errorMessage": "CustomerGroup '1' not found.", "errorCode": "E07140"}]}}}
+        body = {
+            "message": "Validation failed. 1 error found.",
+            "errorCode": "E04300",
+            "logId": "7dac-FRA",
+            "errors": {
+                "customerGroup": {
+                    "errors": [
+                        {"errorMessage": "CustomerGroup '1' not found.", "errorCode": "E07140"}
+                    ]
+                }
+            },
+        }
         exc = self.raised(400, body, method="POST")  # fmt: skip
         self.assertEqual(
             str(exc),
@@ -690,8 +699,9 @@ class TestRedaction(ClientCase):
 
     def test_log_lines_carry_method_path_status_and_log_id(self):
         client = self.client(make_response(404, {"message": "Resource not found.", "logId": "L-9"}))
-        with self.assertLogs("economic.client", logging.DEBUG) as logs, self.assertRaises(
-            NotFoundError
+        with (
+            self.assertLogs("economic.client", logging.DEBUG) as logs,
+            self.assertRaises(NotFoundError),
         ):
             client.get_customer(5)
         self.assertIn("GET /customers/5 -> 404", logs.output[0])

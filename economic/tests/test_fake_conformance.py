@@ -27,8 +27,7 @@ SINGLE_SCHEMAS = {
     "product_group": "product-groups.productGroupNumber.get",
     "employee": "employees.employeeNumber.get",
     "draft": "invoices.drafts.draftInvoiceNumber.get",
-    "booking_instructions":
-        "invoices.drafts.draftInvoiceNumber.templates.booking-instructions.get",
+    "booking_instructions": "invoices.drafts.draftInvoiceNumber.templates.booking-instructions.get",
     "booked": "invoices.booked.bookedInvoiceNumber.get",
     "self": "self.get",
 }
@@ -49,21 +48,39 @@ COLLECTION_SCHEMAS = {
 # This one declares draftInvoiceNumber > 1 (minimum 1 + exclusiveMinimum), yet draft 1 is
 # bookable like any other (test_erratum_still_holds keeps this list honest).
 SCHEMA_ERRATA = {
-    ("invoices.drafts.draftInvoiceNumber.templates.booking-instructions.get",
-     ("draftInvoice", "draftInvoiceNumber")),
+    (
+        "invoices.drafts.draftInvoiceNumber.templates.booking-instructions.get",
+        ("draftInvoice", "draftInvoiceNumber"),
+    ),
 }
 FULL_CUSTOMER = dict(
-    CUSTOMER, address="Vestergade 1\nBagbygningen", city="Aarhus C", zip="8000",
-    country="Danmark", email="a@example.com b@example.com", telephoneAndFaxNumber="12345678",
-    mobilePhone="87654321", website="https://example.com", corporateIdentificationNumber="12345678",
-    pNumber="1234567890", ean="5790000123456", publicEntryNumber="A1", vatNumber="DK12345678",
-    barred=True, creditLimit=1000.5, layout={"layoutNumber": 20},
-    salesPerson={"employeeNumber": 1})
+    CUSTOMER,
+    address="Vestergade 1\nBagbygningen",
+    city="Aarhus C",
+    zip="8000",
+    country="Danmark",
+    email="a@example.com b@example.com",
+    telephoneAndFaxNumber="12345678",
+    mobilePhone="87654321",
+    website="https://example.com",
+    corporateIdentificationNumber="12345678",
+    pNumber="1234567890",
+    ean="5790000123456",
+    publicEntryNumber="A1",
+    vatNumber="DK12345678",
+    barred=True,
+    creditLimit=1000.5,
+    layout={"layoutNumber": 20},
+    salesPerson={"employeeNumber": 1},
+)
 
 
 def schema_errors(document, name, mode="read"):
-    return [error for error in schema.validate(document, schema.load(name), mode=mode)
-            if (name, error.path) not in SCHEMA_ERRATA]
+    return [
+        error
+        for error in schema.validate(document, schema.load(name), mode=mode)
+        if (name, error.path) not in SCHEMA_ERRATA
+    ]
 
 
 def keys(document):
@@ -78,7 +95,7 @@ class ConformanceCase(FakeCase):
 
     def assertConforms(self, document, name, label=None):
         errors = schema_errors(document, name)
-        self.assertEqual(errors, [], "%s does not conform to %s" % (label or name, name))
+        self.assertEqual(errors, [], f"{label or name} does not conform to {name}")
 
     def assertAllGetsConform(self):
         """Every collection page and every single resource the fake holds."""
@@ -94,24 +111,29 @@ class ConformanceCase(FakeCase):
                 body = self.session.get(next_page, headers=self.call_headers()).json()
         fake = self.fake
         singles = [("self", "/self")]
-        singles += [("customer", "/customers/%d" % n) for n in fake.customers]
-        singles += [("invoice_template", "/customers/%d/templates/invoice" % n)
-                    for n in fake.customers]
-        singles += [("line_template", "/customers/1/templates/invoiceline/%s" % encode_id(p))
-                    for p in fake.products if 1 in fake.customers]
-        singles += [("customer_group", "/customer-groups/%d" % n) for n in fake.customer_groups]
-        singles += [("payment_terms", "/payment-terms/%d" % n) for n in fake.payment_terms]
-        singles += [("vat_zone", "/vat-zones/%d" % n) for n in fake.vat_zones]
-        singles += [("layout", "/layouts/%d" % n) for n in fake.layouts]
-        singles += [("unit", "/units/%d" % n) for n in fake.units]
-        singles += [("product", "/products/%s" % encode_id(p)) for p in fake.products]
-        singles += [("product_group", "/product-groups/%d" % n) for n in fake.product_groups]
-        singles += [("employee", "/employees/%d" % n) for n in fake.employees]
-        singles += [("draft", "/invoices/drafts/%d" % n) for n in fake.drafts]
-        singles += [("booking_instructions",
-                     "/invoices/drafts/%d/templates/booking-instructions" % n)
-                    for n in fake.drafts]
-        singles += [("booked", "/invoices/booked/%d" % n) for n in fake.booked]
+        singles += [("customer", f"/customers/{n}") for n in fake.customers]
+        singles += [
+            ("invoice_template", f"/customers/{n}/templates/invoice") for n in fake.customers
+        ]
+        singles += [
+            ("line_template", f"/customers/1/templates/invoiceline/{encode_id(p)}")
+            for p in fake.products
+            if 1 in fake.customers
+        ]
+        singles += [("customer_group", f"/customer-groups/{n}") for n in fake.customer_groups]
+        singles += [("payment_terms", f"/payment-terms/{n}") for n in fake.payment_terms]
+        singles += [("vat_zone", f"/vat-zones/{n}") for n in fake.vat_zones]
+        singles += [("layout", f"/layouts/{n}") for n in fake.layouts]
+        singles += [("unit", f"/units/{n}") for n in fake.units]
+        singles += [("product", f"/products/{encode_id(p)}") for p in fake.products]
+        singles += [("product_group", f"/product-groups/{n}") for n in fake.product_groups]
+        singles += [("employee", f"/employees/{n}") for n in fake.employees]
+        singles += [("draft", f"/invoices/drafts/{n}") for n in fake.drafts]
+        singles += [
+            ("booking_instructions", f"/invoices/drafts/{n}/templates/booking-instructions")
+            for n in fake.drafts
+        ]
+        singles += [("booked", f"/invoices/booked/{n}") for n in fake.booked]
         for kind, path in singles:
             self.assertConforms(self.get(path), SINGLE_SCHEMAS[kind], path)
             checked += 1
@@ -136,40 +158,89 @@ class TestGetResponsesConform(ConformanceCase):
         self.assertConforms(customer.json(), SINGLE_SCHEMAS["customer"], "POST /customers")
         replaced = self.call("PUT", "/customers/1", json=dict(FULL_CUSTOMER, barred=False))
         self.assertConforms(replaced.json(), SINGLE_SCHEMAS["customer"], "PUT /customers/1")
-        product = self.call("POST", "/products", json={
-            "productNumber": "A/B 1_x", "name": "Special", "description": "Beskrivelse",
-            "productGroup": {"productGroupNumber": 2}, "unit": {"unitNumber": 2},
-            "salesPrice": 10.5, "costPrice": 1.25, "recommendedPrice": 12, "barCode": "123",
-            "barred": True})
+        product = self.call(
+            "POST",
+            "/products",
+            json={
+                "productNumber": "A/B 1_x",
+                "name": "Special",
+                "description": "Beskrivelse",
+                "productGroup": {"productGroupNumber": 2},
+                "unit": {"unitNumber": 2},
+                "salesPrice": 10.5,
+                "costPrice": 1.25,
+                "recommendedPrice": 12,
+                "barCode": "123",
+                "barred": True,
+            },
+        )
         self.assertEqual(product.status_code, 201, product.text)
         self.assertConforms(product.json(), SINGLE_SCHEMAS["product"], "POST /products")
-        self.call("PUT", "/products/NEW", json={"name": "Ny",
-                                                "productGroup": {"productGroupNumber": 1}})
-        draft = self.call("POST", "/invoices/drafts", json=draft_payload(
-            dueDate="2026-03-30", exchangeRate=100,
-            project={"projectNumber": 3},
-            recipient={"name": "Hansen & Co ApS", "address": "Vej 1", "zip": "8000",
-                       "city": "Aarhus", "country": "Danmark", "ean": "5790000123456",
-                       "attention": {"customerContactNumber": 4},
-                       "vatZone": {"vatZoneNumber": 1}},
-            delivery={"address": "Lager 2", "zip": "8000", "city": "Aarhus",
-                      "country": "Danmark", "deliveryDate": "2026-03-11",
-                      "deliveryTerms": "Fragtfrit"},
-            notes={"heading": "Projekt 7", "textLine1": "Timer", "textLine2": "Tak"},
-            references={"other": "odoo-project-7", "salesPerson": {"employeeNumber": 1},
-                        "vendorReference": {"employeeNumber": 1},
-                        "customerContact": {"customerContactNumber": 4}}))
+        self.call(
+            "PUT", "/products/NEW", json={"name": "Ny", "productGroup": {"productGroupNumber": 1}}
+        )
+        draft = self.call(
+            "POST",
+            "/invoices/drafts",
+            json=draft_payload(
+                dueDate="2026-03-30",
+                exchangeRate=100,
+                project={"projectNumber": 3},
+                recipient={
+                    "name": "Hansen & Co ApS",
+                    "address": "Vej 1",
+                    "zip": "8000",
+                    "city": "Aarhus",
+                    "country": "Danmark",
+                    "ean": "5790000123456",
+                    "attention": {"customerContactNumber": 4},
+                    "vatZone": {"vatZoneNumber": 1},
+                },
+                delivery={
+                    "address": "Lager 2",
+                    "zip": "8000",
+                    "city": "Aarhus",
+                    "country": "Danmark",
+                    "deliveryDate": "2026-03-11",
+                    "deliveryTerms": "Fragtfrit",
+                },
+                notes={"heading": "Projekt 7", "textLine1": "Timer", "textLine2": "Tak"},
+                references={
+                    "other": "odoo-project-7",
+                    "salesPerson": {"employeeNumber": 1},
+                    "vendorReference": {"employeeNumber": 1},
+                    "customerContact": {"customerContactNumber": 4},
+                },
+            ),
+        )
         self.assertEqual(draft.status_code, 201, draft.text)
         self.assertConforms(draft.json(), SINGLE_SCHEMAS["draft"], "POST /invoices/drafts")
         number = draft.json()["draftInvoiceNumber"]
-        lines = self.call("POST", "/invoices/drafts/%d/lines" % number, json={"lines": [{
-            "lineNumber": 2, "sortKey": 2, "product": {"productNumber": "A/B 1_x"},
-            "description": "Mere", "quantity": 1.5, "unitNetPrice": 50, "discountPercentage": 10,
-            "unit": {"unitNumber": 1}}]})
+        lines = self.call(
+            "POST",
+            f"/invoices/drafts/{number}/lines",
+            json={
+                "lines": [
+                    {
+                        "lineNumber": 2,
+                        "sortKey": 2,
+                        "product": {"productNumber": "A/B 1_x"},
+                        "description": "Mere",
+                        "quantity": 1.5,
+                        "unitNetPrice": 50,
+                        "discountPercentage": 10,
+                        "unit": {"unitNumber": 1},
+                    }
+                ]
+            },
+        )
         self.assertEqual(lines.status_code, 201, lines.text)
         second = self.fake.add_draft(2, lines=[{"product": {"productNumber": "2"}}])
-        booked = self.call("POST", "/invoices/booked", json={
-            "draftInvoice": {"draftInvoiceNumber": second}, "bookWithNumber": 40})
+        booked = self.call(
+            "POST",
+            "/invoices/booked",
+            json={"draftInvoice": {"draftInvoiceNumber": second}, "bookWithNumber": 40},
+        )
         self.assertEqual(booked.status_code, 201, booked.text)
         self.assertConforms(booked.json(), SINGLE_SCHEMAS["booked"], "POST /invoices/booked")
         self.fake.book(self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}]))
@@ -189,8 +260,10 @@ class TestGetResponsesConform(ConformanceCase):
         second = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
         name = SINGLE_SCHEMAS["booking_instructions"]
         path = "/invoices/drafts/%d/templates/booking-instructions"
-        self.assertEqual([error.path for error in schema.validate(
-            self.get(path % first), schema.load(name))], [("draftInvoice", "draftInvoiceNumber")])
+        self.assertEqual(
+            [error.path for error in schema.validate(self.get(path % first), schema.load(name))],
+            [("draftInvoice", "draftInvoiceNumber")],
+        )
         self.assertEqual(schema.validate(self.get(path % second), schema.load(name)), [])
 
 
@@ -205,7 +278,7 @@ class TestShapesMatchCapturedResponses(ConformanceCase):
     def test_first_and_middle_page_pagination(self):
         captured = schema.load_fixture("pagination.json")  # first of several pages
         for index in range(3):
-            self.fake.add_customer(name="Kunde %d" % index)
+            self.fake.add_customer(name=f"Kunde {index}")
         first = self.get("/customers", pagesize=2)["pagination"]
         self.assertEqual(keys(first), keys(captured))
         middle = self.get("/customers", pagesize=2, skippages=1)["pagination"]
@@ -220,11 +293,20 @@ class TestShapesMatchCapturedResponses(ConformanceCase):
         self.assertEqual(keys(captured) - keys(body), set())
         allowed = schema.load(SINGLE_SCHEMAS["customer"])["properties"]
         self.assertEqual(keys(body) - set(allowed), set())
-        for name in ("customerGroup", "paymentTerms", "vatZone", "layout", "templates",
-                     "totals", "invoices", "metaData"):
+        for name in (
+            "customerGroup",
+            "paymentTerms",
+            "vatZone",
+            "layout",
+            "templates",
+            "totals",
+            "invoices",
+            "metaData",
+        ):
             self.assertEqual(keys(body[name]), keys(captured[name]), name)
-        self.assertEqual(body["customerGroup"], {
-            "customerGroupNumber": 1, "self": REST + "/customer-groups/1"})
+        self.assertEqual(
+            body["customerGroup"], {"customerGroupNumber": 1, "self": REST + "/customer-groups/1"}
+        )
         for action in ("delete", "replace"):
             self.assertEqual(keys(body["metaData"][action]), keys(captured["metaData"][action]))
         created = schema.load_fixture("create_customer.json")
@@ -242,10 +324,12 @@ class TestShapesMatchCapturedResponses(ConformanceCase):
             self.assertEqual(keys(body[name]), keys(captured[name]), name)
 
     def test_reference_lists(self):
-        for path, fixture in (("/customer-groups", "customer_groups.json"),
-                              ("/product-groups", "product_groups.json"),
-                              ("/payment-terms", "payment_terms.json"),
-                              ("/layouts", "layouts.json")):
+        for path, fixture in (
+            ("/customer-groups", "customer_groups.json"),
+            ("/product-groups", "product_groups.json"),
+            ("/payment-terms", "payment_terms.json"),
+            ("/layouts", "layouts.json"),
+        ):
             captured = schema.load_fixture(fixture)
             body = self.get(path)
             self.assertEqual(keys(body), keys(captured), path)
@@ -258,16 +342,17 @@ class TestShapesMatchCapturedResponses(ConformanceCase):
 
     def test_draft(self):
         captured = schema.load_fixture("create_draft_invoice.json")
-        body = self.call("POST", "/invoices/drafts", json=draft_payload(
-            references={"other": "Custom reference"})).json()
+        body = self.call(
+            "POST", "/invoices/drafts", json=draft_payload(references={"other": "Custom reference"})
+        ).json()
         self.assertEqual(keys(captured) - keys(body), set())
         for name in ("soap", "templates", "customer", "layout", "pdf", "references"):
             self.assertEqual(keys(body[name]), keys(captured[name]), name)
-        self.assertEqual(keys(body["recipient"]["vatZone"]),
-                         keys(captured["recipient"]["vatZone"]))
+        self.assertEqual(keys(body["recipient"]["vatZone"]), keys(captured["recipient"]["vatZone"]))
         # the capture's terms also carry a description (an optional property)
-        self.assertEqual(keys(captured["paymentTerms"]) - keys(body["paymentTerms"]),
-                         {"description"})
+        self.assertEqual(
+            keys(captured["paymentTerms"]) - keys(body["paymentTerms"]), {"description"}
+        )
         line = body["lines"][0]
         captured_line = schema.load_fixture("invoice.json")["lines"][0]
         self.assertEqual(keys(captured_line) - keys(line), set())
@@ -278,22 +363,25 @@ class TestShapesMatchCapturedResponses(ConformanceCase):
 
     def test_booked_invoice(self):
         captured = schema.load_fixture("invoice_book.json")
-        number = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}],
-                                     references={"other": "FM765"},
-                                     delivery={"address": "Vej 1", "deliveryDate": "2026-05-28"})
-        body = self.call("POST", "/invoices/booked",
-                         json={"draftInvoice": {"draftInvoiceNumber": number}}).json()
+        number = self.fake.add_draft(
+            1,
+            lines=[{"product": {"productNumber": "1"}}],
+            references={"other": "FM765"},
+            delivery={"address": "Vej 1", "deliveryDate": "2026-05-28"},
+        )
+        body = self.call(
+            "POST", "/invoices/booked", json={"draftInvoice": {"draftInvoiceNumber": number}}
+        ).json()
         self.assertEqual(keys(body), keys(captured))
         self.assertEqual(keys(body["lines"][0]), keys(captured["lines"][0]))
         for name in ("customer", "layout", "pdf", "references"):
             self.assertEqual(keys(body[name]), keys(captured[name]), name)
-        self.assertEqual(keys(body["recipient"]["vatZone"]),
-                         keys(captured["recipient"]["vatZone"]))
+        self.assertEqual(keys(body["recipient"]["vatZone"]), keys(captured["recipient"]["vatZone"]))
         self.assertEqual(keys(body["lines"][0]["unit"]), keys(captured["lines"][0]["unit"]))
 
     def test_delete_draft_and_404_bodies(self):
         number = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
-        deleted = self.call("DELETE", "/invoices/drafts/%d" % number).json()
+        deleted = self.call("DELETE", f"/invoices/drafts/{number}").json()
         captured = schema.load_fixture("invoice_delete.json")
         self.assertEqual(keys(deleted), keys(captured))
         self.assertEqual(keys(deleted["deletedItems"][0]), keys(captured["deletedItems"][0]))
@@ -321,28 +409,37 @@ class TestSeedLooksLikeTheDemoAgreement(ConformanceCase):
         self.assertEqual(self.get("/layouts")["collection"], captured)
 
     def test_payment_terms_match_by_number(self):
-        captured = {item["paymentTermsNumber"]: item
-                    for item in schema.load_fixture("payment_terms.json")["collection"]}
+        captured = {
+            item["paymentTermsNumber"]: item
+            for item in schema.load_fixture("payment_terms.json")["collection"]
+        }
         seeded = self.get("/payment-terms")["collection"]
         self.assertGreaterEqual(len(seeded), 7)
         for item in seeded:
             model = captured[item["paymentTermsNumber"]]
             self.assertEqual(keys(item), keys(model), item["paymentTermsNumber"])
-            self.assertEqual((item["paymentTermsType"], item.get("daysOfCredit")),
-                             (model["paymentTermsType"], model.get("daysOfCredit")))
+            self.assertEqual(
+                (item["paymentTermsType"], item.get("daysOfCredit")),
+                (model["paymentTermsType"], model.get("daysOfCredit")),
+            )
             self.assertEqual(item["self"], model["self"])
         # the Danish demo names of the net terms
-        self.assertEqual([item["name"] for item in seeded[:5]],
-                         [captured[n]["name"] for n in range(1, 6)])
+        self.assertEqual(
+            [item["name"] for item in seeded[:5]], [captured[n]["name"] for n in range(1, 6)]
+        )
 
     def test_customer_and_product_groups(self):
-        groups = {item["customerGroupNumber"]: item
-                  for item in schema.load_fixture("customer_groups.json")["collection"]}
+        groups = {
+            item["customerGroupNumber"]: item
+            for item in schema.load_fixture("customer_groups.json")["collection"]
+        }
         for item in self.get("/customer-groups")["collection"]:
             model = groups[item["customerGroupNumber"]]
             self.assertEqual(item["account"]["accountNumber"], model["account"]["accountNumber"])
-            self.assertEqual(item.get("layout", {}).get("layoutNumber"),
-                             model.get("layout", {}).get("layoutNumber"))
+            self.assertEqual(
+                item.get("layout", {}).get("layoutNumber"),
+                model.get("layout", {}).get("layoutNumber"),
+            )
         captured = schema.load_fixture("product_groups.json")["collection"]
         for item in self.get("/product-groups")["collection"]:
             self.assertEqual(keys(item), keys(captured[0]))
@@ -352,8 +449,9 @@ class TestWritesAreCheckedAgainstTheSchemas(ConformanceCase):
     """Each POST/PUT body is checked against e-conomic's schema before the fake's rules."""
 
     def assertRefused(self, method, path, body, error_path, code=None):
-        before = copy.deepcopy((self.fake.customers, self.fake.products, self.fake.drafts,
-                                self.fake.booked))
+        before = copy.deepcopy(
+            (self.fake.customers, self.fake.products, self.fake.drafts, self.fake.booked)
+        )
         response = self.call(method, path, json=body)
         errors = self.assertFieldError(response, error_path, code)
         self.assertEqual(len(errors), 1, errors)  # one error per property, not two
@@ -362,68 +460,147 @@ class TestWritesAreCheckedAgainstTheSchemas(ConformanceCase):
         return response.json()
 
     def test_customers(self):
-        self.assertRefused("POST", "/customers", dict(CUSTOMER, ean="5" * 14), ("ean",),
-                           "E04600")
-        self.assertRefused("PUT", "/customers/1", dict(CUSTOMER, vatNumber="x" * 21),
-                           ("vatNumber",), "E04600")
-        self.assertRefused("PUT", "/customers/1", dict(
-            CUSTOMER, defaultDeliveryLocation={"deliveryLocationNumber": "one"}),
-            ("defaultDeliveryLocation", "deliveryLocationNumber"), "E04100")
+        self.assertRefused("POST", "/customers", dict(CUSTOMER, ean="5" * 14), ("ean",), "E04600")
+        self.assertRefused(
+            "PUT", "/customers/1", dict(CUSTOMER, vatNumber="x" * 21), ("vatNumber",), "E04600"
+        )
+        self.assertRefused(
+            "PUT",
+            "/customers/1",
+            dict(CUSTOMER, defaultDeliveryLocation={"deliveryLocationNumber": "one"}),
+            ("defaultDeliveryLocation", "deliveryLocationNumber"),
+            "E04100",
+        )
 
     def test_products(self):
         product = {"productNumber": "P1", "name": "P", "productGroup": {"productGroupNumber": 1}}
-        self.assertRefused("POST", "/products", dict(product, inventory={"packageVolume": 1.234}),
-                           ("inventory", "packageVolume"), "E04740")
-        self.assertRefused("PUT", "/products/1", dict(
-            product, departmentalDistribution={"departmentalDistributionNumber": 0}),
-            ("departmentalDistribution", "departmentalDistributionNumber"), "E04610")
+        self.assertRefused(
+            "POST",
+            "/products",
+            dict(product, inventory={"packageVolume": 1.234}),
+            ("inventory", "packageVolume"),
+            "E04740",
+        )
+        self.assertRefused(
+            "PUT",
+            "/products/1",
+            dict(product, departmentalDistribution={"departmentalDistributionNumber": 0}),
+            ("departmentalDistribution", "departmentalDistributionNumber"),
+            "E04610",
+        )
         # the URL supplies the required productNumber on PUT
-        self.assertEqual(self.call("PUT", "/products/1", json={
-            "name": "P", "productGroup": {"productGroupNumber": 1}}).status_code, 200)
+        self.assertEqual(
+            self.call(
+                "PUT", "/products/1", json={"name": "P", "productGroup": {"productGroupNumber": 1}}
+            ).status_code,
+            200,
+        )
 
     def test_drafts(self):
-        self.assertRefused("POST", "/invoices/drafts", draft_payload(currency="D1K"),
-                           ("currency",), schema.CODE_PATTERN)
-        self.assertRefused("POST", "/invoices/drafts", draft_payload(exchangeRate=100.1234567),
-                           ("exchangeRate",), "E04740")
+        self.assertRefused(
+            "POST",
+            "/invoices/drafts",
+            draft_payload(currency="D1K"),
+            ("currency",),
+            schema.CODE_PATTERN,
+        )
+        self.assertRefused(
+            "POST",
+            "/invoices/drafts",
+            draft_payload(exchangeRate=100.1234567),
+            ("exchangeRate",),
+            "E04740",
+        )
         number = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
-        self.assertRefused("PUT", "/invoices/drafts/%d" % number, draft_payload(
-            deliveryLocation={"deliveryLocationNumber": "x"}),
-            ("deliveryLocation", "deliveryLocationNumber"))
-        self.assertRefused("POST", "/invoices/drafts/%d/lines" % number, {"lines": [{
-            "lineNumber": 2, "sortKey": 2, "product": {"productNumber": "1"},
-            "description": "x", "quantity": 1,
-            "accrual": {"startDate": "2026-13-01", "endDate": "2026-12-31"}}]},
-            ("lines", 0, "accrual", "startDate"))
+        self.assertRefused(
+            "PUT",
+            f"/invoices/drafts/{number}",
+            draft_payload(deliveryLocation={"deliveryLocationNumber": "x"}),
+            ("deliveryLocation", "deliveryLocationNumber"),
+        )
+        self.assertRefused(
+            "POST",
+            f"/invoices/drafts/{number}/lines",
+            {
+                "lines": [
+                    {
+                        "lineNumber": 2,
+                        "sortKey": 2,
+                        "product": {"productNumber": "1"},
+                        "description": "x",
+                        "quantity": 1,
+                        "accrual": {"startDate": "2026-13-01", "endDate": "2026-12-31"},
+                    }
+                ]
+            },
+            ("lines", 0, "accrual", "startDate"),
+        )
 
     def test_booking(self):
         number = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
-        self.assertRefused("POST", "/invoices/booked", {
-            "draftInvoice": {"draftInvoiceNumber": number, "self": "drafts/%d" % number}},
-            ("draftInvoice", "self"))
-        self.assertRefused("PUT", "/invoices/booked/9", {
-            "draftInvoice": {"draftInvoiceNumber": number, "self": "drafts/%d" % number}},
-            ("draftInvoice", "self"))
+        self.assertRefused(
+            "POST",
+            "/invoices/booked",
+            {"draftInvoice": {"draftInvoiceNumber": number, "self": f"drafts/{number}"}},
+            ("draftInvoice", "self"),
+        )
+        self.assertRefused(
+            "PUT",
+            "/invoices/booked/9",
+            {"draftInvoice": {"draftInvoiceNumber": number, "self": f"drafts/{number}"}},
+            ("draftInvoice", "self"),
+        )
 
     def test_fake_rules_keep_their_codes_next_to_schema_errors(self):
-        body = self.assertRefused("POST", "/invoices/drafts", draft_payload(
-            paymentTerms={"paymentTermsNumber": 1, "paymentTermsType": "Net"},
-            currency="D1K"), ("currency",), schema.CODE_PATTERN)
+        body = self.assertRefused(
+            "POST",
+            "/invoices/drafts",
+            draft_payload(
+                paymentTerms={"paymentTermsNumber": 1, "paymentTermsType": "Net"}, currency="D1K"
+            ),
+            ("currency",),
+            schema.CODE_PATTERN,
+        )
         self.assertEqual(body["errorCount"], 2)
-        self.assertFieldError(self.call("POST", "/invoices/drafts", json=draft_payload(
-            paymentTerms={"paymentTermsNumber": 1, "paymentTermsType": "Net"},
-            currency="D1K")), ("paymentTerms", "paymentTermsType"), "E04700")
+        self.assertFieldError(
+            self.call(
+                "POST",
+                "/invoices/drafts",
+                json=draft_payload(
+                    paymentTerms={"paymentTermsNumber": 1, "paymentTermsType": "Net"},
+                    currency="D1K",
+                ),
+            ),
+            ("paymentTerms", "paymentTermsType"),
+            "E04700",
+        )
         # both flag a 3-decimal price: reported once, with the fake's specific code
-        lines = [{"lineNumber": 1, "sortKey": 1, "product": {"productNumber": "1"},
-                  "description": "x", "quantity": 1, "unitNetPrice": 10.123}]
-        self.assertRefused("POST", "/invoices/drafts", draft_payload(lines=lines),
-                           ("lines", 0, "unitNetPrice"), "E04740")
+        lines = [
+            {
+                "lineNumber": 1,
+                "sortKey": 1,
+                "product": {"productNumber": "1"},
+                "description": "x",
+                "quantity": 1,
+                "unitNetPrice": 10.123,
+            }
+        ]
+        self.assertRefused(
+            "POST",
+            "/invoices/drafts",
+            draft_payload(lines=lines),
+            ("lines", 0, "unitNetPrice"),
+            "E04740",
+        )
         self.assertRefused("POST", "/customers", dict(CUSTOMER, name=""), ("name",), "E04600")
 
     def test_read_only_and_unknown_properties_are_ignored(self):
-        payload = draft_payload(netAmount="not a number", pdf={"download": 7},
-                                paymentTerms={"paymentTermsNumber": 1, "daysOfCredit": -1},
-                                soap={"anything": True})
+        payload = draft_payload(
+            netAmount="not a number",
+            pdf={"download": 7},
+            paymentTerms={"paymentTermsNumber": 1, "daysOfCredit": -1},
+            soap={"anything": True},
+        )
         response = self.call("POST", "/invoices/drafts", json=payload)
         self.assertEqual(response.status_code, 201, response.text)
         self.assertEqual(response.json()["netAmount"], 200.0)
@@ -431,9 +608,15 @@ class TestWritesAreCheckedAgainstTheSchemas(ConformanceCase):
         self.assertEqual(customer.status_code, 201, customer.text)
 
     def test_self_links_stand_in_for_numbers(self):
-        response = self.call("POST", "/customers", json=dict(
-            CUSTOMER, customerGroup={"self": REST + "/customer-groups/2"},
-            vatZone={"self": REST + "/vat-zones/2"}))
+        response = self.call(
+            "POST",
+            "/customers",
+            json=dict(
+                CUSTOMER,
+                customerGroup={"self": REST + "/customer-groups/2"},
+                vatZone={"self": REST + "/vat-zones/2"},
+            ),
+        )
         self.assertEqual(response.status_code, 201, response.text)
         self.assertEqual(response.json()["customerGroup"]["customerGroupNumber"], 2)
 

@@ -40,8 +40,10 @@ class TestKeywords(unittest.TestCase):
         self.assertEqual(len(schema.validate(None, {"type": "string"})), 1)
 
     def test_required_is_per_property_in_draft_03(self):
-        spec = {"type": "object", "properties": {"name": {"type": "string", "required": True},
-                                                 "zip": {"type": "string"}}}
+        spec = {
+            "type": "object",
+            "properties": {"name": {"type": "string", "required": True}, "zip": {"type": "string"}},
+        }
         self.assertEqual(paths(schema.validate({"zip": "1"}, spec)), [("name",)])
         self.assertEqual(schema.validate({"name": "x"}, spec), [])
         draft_04 = {"type": "object", "required": ["zip"], "properties": {}}
@@ -54,15 +56,24 @@ class TestKeywords(unittest.TestCase):
         self.assertEqual(paths(schema.validate({"self": "https://x/1"}, named)), [("name",)])
 
     def test_read_only_ignored_on_write_only(self):
-        spec = {"type": "object", "properties": {
-            "balance": {"type": "number", "readOnly": True},
-            "pdf": {"type": "object", "readonly": True, "properties": {
-                "download": {"type": "string", "required": True}}},
-            "kept": {"type": "string", "required": True, "readOnly": True}}}
+        spec = {
+            "type": "object",
+            "properties": {
+                "balance": {"type": "number", "readOnly": True},
+                "pdf": {
+                    "type": "object",
+                    "readonly": True,
+                    "properties": {"download": {"type": "string", "required": True}},
+                },
+                "kept": {"type": "string", "required": True, "readOnly": True},
+            },
+        }
         document = {"balance": "lots", "pdf": {}}
         self.assertEqual(schema.validate(document, spec, mode="write"), [])
-        self.assertEqual(sorted(paths(schema.validate(document, spec, mode="read"))),
-                         [("balance",), ("kept",), ("pdf", "download")])
+        self.assertEqual(
+            sorted(paths(schema.validate(document, spec, mode="read"))),
+            [("balance",), ("kept",), ("pdf", "download")],
+        )
         with self.assertRaises(ValueError):
             schema.validate({}, spec, mode="patch")
 
@@ -75,8 +86,9 @@ class TestKeywords(unittest.TestCase):
     def test_minimum_maximum_and_exclusive(self):
         spec = {"type": "integer", "minimum": 1, "maximum": 9}
         self.assertEqual(schema.validate(1, spec), [])
-        self.assertEqual(schema.validate(0, spec)[0].message,
-                         "Integer 0 is less than minimum value of 1.")
+        self.assertEqual(
+            schema.validate(0, spec)[0].message, "Integer 0 is less than minimum value of 1."
+        )
         self.assertEqual(schema.validate(10, spec)[0].code, "E04610")
         exclusive = {"type": "integer", "minimum": 0, "exclusiveMinimum": True}
         self.assertEqual(len(schema.validate(0, exclusive)), 1)
@@ -116,8 +128,18 @@ class TestKeywords(unittest.TestCase):
         self.assertEqual(len(schema.validate(1.0000001, {"maxDecimals": 6})), 1)
 
     def test_items_paths_and_additional_properties(self):
-        spec = {"type": "object", "properties": {"lines": {"type": "array", "items": {
-            "type": "object", "properties": {"sortKey": {"type": "integer", "minimum": 1}}}}}}
+        spec = {
+            "type": "object",
+            "properties": {
+                "lines": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"sortKey": {"type": "integer", "minimum": 1}},
+                    },
+                }
+            },
+        }
         errors = schema.validate({"lines": [{"sortKey": 1}, {"sortKey": 0}]}, spec)
         self.assertEqual(paths(errors), [("lines", 1, "sortKey")])
         self.assertEqual(schema.format_path(errors[0].path), "lines[1].sortKey")
@@ -140,8 +162,7 @@ class TestShippedFiles(unittest.TestCase):
         self.assertGreaterEqual(len(schema_files), 30)
         for name in schema_files:
             document = schema.load(name)
-            self.assertEqual(document["$schema"], "http://json-schema.org/draft-03/schema#",
-                             name)
+            self.assertEqual(document["$schema"], "http://json-schema.org/draft-03/schema#", name)
             self.assertEqual(document["type"], "object", name)
         for name, _url in schema.WRITE_SCHEMAS.values():
             self.assertIn(name + ".schema.json", schema_files)
