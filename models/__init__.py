@@ -12,3 +12,4 @@ from . import project_project
 from . import project_task
 from . import account_analytic_line
 from . import economic_invoice
+from . import economic_invoice_sync

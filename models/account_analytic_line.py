@@ -6,7 +6,7 @@ A timesheet line moves through ``economic_line_state``:
 to_approve -> approved (queued) -> on_draft (on draft invoice N) -> invoiced (booked invoice M),
 or error (with the reason in ``economic_error``). Approved lines are locked against every
 edit except the connector's own ``economic_*`` bookkeeping; the sending itself is done per
-project (= per draft invoice) by ``project.project._economic_process_outbox``.
+project (= per draft invoice) by the service ``economic.invoice.sync``.
 """
 
 import re
@@ -162,6 +162,13 @@ class AccountAnalyticLine(models.Model):
         if locked:
             raise UserError(locked._economic_locked_message())
 
+    @api.model
+    def _economic_has_locked_lines(self, domain, states=LOCKED_STATES):
+        """Whether a line matching ``domain`` is in one of the locked ``states`` (any user)."""
+        return bool(
+            self.sudo().search_count([*domain, ("economic_line_state", "in", states)], limit=1)
+        )
+
     def _economic_locked_message(self):
         if any(line.economic_line_state == "invoiced" for line in self):
             return self.env._(
@@ -218,6 +225,7 @@ class AccountAnalyticLine(models.Model):
         """What would make e-conomic refuse these lines: a list of (line, reason)."""
         problems = []
         missing_by_company = {}
+        default_products = {}  # per project: Settings and the VAT zone are read once
         for line in self:
             company = line.company_id
             if company not in missing_by_company:
@@ -280,16 +288,19 @@ class AccountAnalyticLine(models.Model):
                         ),
                     )
                 )
-            elif not line._economic_product_number():
-                problems.append(
-                    (
-                        line,
-                        self.env._(
-                            "no product: set one on the line, task or project, or the default "
-                            "products in Settings"
-                        ),
+            elif not explicit:
+                if project not in default_products:
+                    default_products[project] = project._economic_default_product_number()
+                if not default_products[project]:
+                    problems.append(
+                        (
+                            line,
+                            self.env._(
+                                "no product: set one on the line, task or project, or the "
+                                "default products in Settings"
+                            ),
+                        )
                     )
-                )
         return problems
 
     def _economic_customer_problem(self, company):
@@ -397,14 +408,19 @@ class AccountAnalyticLine(models.Model):
             or self.project_id.economic_product_id
         )
 
-    def _economic_product_number(self):
+    def _economic_product_number(self, default_number=None):
         """e-conomic product number of this line: line, task, project, else the default product
-        of Settings with or without VAT by the customer's VAT zone."""
+        of Settings with or without VAT by the customer's VAT zone.
+
+        :param default_number: that default when the caller already knows it (one per project)
+        """
         self.ensure_one()
         explicit = self._economic_explicit_product()
         if explicit:
             return explicit.product_tmpl_id.economic_number or False
-        return self.project_id._economic_default_product_number()
+        if default_number is None:
+            return self.project_id._economic_default_product_number()
+        return default_number
 
     def _economic_description(self, template=None):
         self.ensure_one()
@@ -496,4 +512,4 @@ class AccountAnalyticLine(models.Model):
 
     @api.model
     def _cron_economic_send_lines(self):
-        self.env["project.project"]._economic_process_outbox()
+        self.env["economic.invoice.sync"]._economic_send_outbox()

@@ -2,15 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Booked invoices of e-conomic, kept in Odoo as the project's invoice archive."""
 
-import base64
-import logging
-
 from odoo import api, fields, models
 
-from ..economic import exceptions as economic_errors
 from .account_analytic_line import marker_line_id
-
-_logger = logging.getLogger(__name__)
 
 FIK_CARD_TYPE = "71"
 FIK_PAYMENT_ID_DIGITS = 15  # 14 digits + a mod-10 check digit
@@ -161,43 +155,11 @@ class EconomicInvoice(models.Model):
             .sudo()
             ._render_qweb_pdf("economic_connector.action_report_economic_invoice", self.ids)
         )
+        if isinstance(content, str):
+            content = content.encode()
         if report_type == "pdf":
             return content, "application/pdf", "pdf"
         return content, "text/html", "html"
-
-    def _economic_archive_pdf(self, client):
-        """Fetch or render the invoice PDF and attach it to the invoice and its project."""
-        self.ensure_one()
-        if self.pdf_attachment_id:
-            return self.pdf_attachment_id
-        if self.layout_source == "odoo":
-            content, mimetype, extension = self._economic_render_pdf()
-        else:
-            try:
-                content = client.get_booked_pdf(self.number)
-            except economic_errors.EconomicError as exc:
-                _logger.warning("PDF of booked invoice %s not fetched: %s", self.number, exc)
-                return self.env["ir.attachment"]
-            mimetype, extension = "application/pdf", "pdf"
-        if isinstance(content, str):
-            content = content.encode()
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._(
-                        "Invoice %(number)s.%(ext)s", number=self.number, ext=extension
-                    ),
-                    "datas": base64.b64encode(content),
-                    "mimetype": mimetype,
-                    "res_model": "project.project" if self.project_id else self._name,
-                    "res_id": self.project_id.id or self.id,
-                }
-            )
-        )
-        self.write({"pdf_attachment_id": attachment.id})
-        return attachment
 
     def action_economic_view_timesheets(self):
         self.ensure_one()

@@ -18,22 +18,9 @@ class ProjectTask(models.Model):
     def write(self, vals):
         if "project_id" in vals:
             moving = self.filtered(lambda task: task.project_id.id != vals["project_id"])
-            locked = (
-                self.env["account.analytic.line"]
-                .sudo()
-                .search_count(
-                    [
-                        ("task_id", "in", moving.ids),
-                        (
-                            "economic_line_state",
-                            "in",
-                            ("approved", "on_draft", "invoiced", "error"),
-                        ),
-                    ],
-                    limit=1,
-                )
-            )
-            if locked:
+            if self.env["account.analytic.line"]._economic_has_locked_lines(
+                [("task_id", "in", moving.ids)]
+            ):
                 raise UserError(
                     self.env._(
                         "This task has approved timesheet lines on its project's invoice in "

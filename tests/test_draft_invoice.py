@@ -322,3 +322,31 @@ class TestDraftInvoice(EconomicInvoicingCase):
         draft = self.fake.drafts[project.economic_draft_number]
         self.assertEqual(draft["customer"]["customerNumber"], int(newcomer.economic_number))
         self.assertOnDraftOnce(lines, project.economic_draft_number)
+
+    def test_typed_customer_number_is_not_a_link(self):
+        # A number typed on the partner before its first sync does not mean the customer
+        # exists in e-conomic: it is created (and linked) before its draft.
+        self.company.sudo().economic_customers_matched = True
+        typed = self.env["res.partner"].create(
+            {
+                "name": "Tastet Nummer ApS",
+                "is_company": True,
+                "country_id": self.env.ref("base.dk").id,
+                "economic_number": "4711",
+            }
+        )
+        self.assertNotIn(4711, self.fake.customers)
+        project = self.make_project(name="Typed number", partner=typed)
+        lines = self.make_lines(project)
+        self.approve(lines)
+        self.fake.reset_calls()
+        self.send()
+        self.assertEqual(
+            len([call for call in self.fake.calls if call[:2] == ("POST", "/customers")]), 1
+        )
+        self.assertEqual(typed.economic_company_id, self.company)
+        self.assertEqual(typed.economic_state, "synced")
+        draft = self.fake.drafts[project.economic_draft_number]
+        self.assertEqual(draft["customer"]["customerNumber"], int(typed.economic_number))
+        self.assertIn(int(typed.economic_number), self.fake.customers)
+        self.assertOnDraftOnce(lines, project.economic_draft_number)

@@ -12,8 +12,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.project_project import company_invoice_settings
-
 
 class EconomicBookInvoice(models.TransientModel):
     _name = "economic.book.invoice"
@@ -35,27 +33,29 @@ class EconomicBookInvoice(models.TransientModel):
     due_date_required = fields.Boolean(compute="_compute_due_date_required")
     payment_info = fields.Text(
         string="Payment info",
-        default=lambda self: company_invoice_settings(self.env.company)["payment_info"],
+        default=lambda self: self._economic_settings()["payment_info"],
     )
     footer_text = fields.Text(
         string="Footer text",
-        default=lambda self: company_invoice_settings(self.env.company)["footer"],
+        default=lambda self: self._economic_settings()["footer"],
     )
+
+    def _economic_settings(self):
+        """The invoice settings of the project's company (the current one before it is set)."""
+        company = self.project_id._economic_company() if self.project_id else self.env.company
+        return self.env["economic.invoice.sync"]._economic_invoice_settings(company)
 
     @api.depends("project_id")
     def _compute_due_date_required(self):
         for wizard in self:
-            settings = company_invoice_settings(
-                wizard.project_id._economic_company() if wizard.project_id else self.env.company
+            wizard.due_date_required = (
+                wizard._economic_settings()["payment_terms_type"] == "dueDate"
             )
-            wizard.due_date_required = settings["payment_terms_type"] == "dueDate"
 
     @api.depends("date", "project_id")
     def _compute_due_date(self):
         for wizard in self:
-            settings = company_invoice_settings(
-                wizard.project_id._economic_company() if wizard.project_id else self.env.company
-            )
+            settings = wizard._economic_settings()
             if settings["payment_terms_type"] == "dueDate" and wizard.date:
                 wizard.due_date = wizard.date + timedelta(days=settings["payment_days"])
             elif not wizard.due_date:
@@ -63,11 +63,8 @@ class EconomicBookInvoice(models.TransientModel):
 
     def action_book(self):
         self.ensure_one()
-        if not self.env.user.has_group("economic_connector.group_economic_bookkeeper"):
-            raise UserError(self.env._("Only bookkeepers can book invoices."))
         project = self.project_id
-        if project.economic_draft_state != "open" or not project.economic_draft_number:
-            raise UserError(self.env._("This project has no open draft invoice to book."))
+        project._economic_check_bookable()
         if self.due_date_required and not self.due_date:
             raise UserError(self.env._("The terms of payment need a due date."))
         if self.due_date and self.due_date < self.date:
