@@ -8,6 +8,7 @@ from . import res_config_settings
 from . import res_partner
 from . import hr_employee
 from . import product_template
+from . import economic_master_sync
 from . import project_project
 from . import project_task
 from . import account_analytic_line

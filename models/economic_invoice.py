@@ -100,9 +100,8 @@ class EconomicInvoice(models.Model):
     def _economic_create_from_booked(self, project, booked):
         """Store e-conomic's booked invoice document (idempotent on the number)."""
         number = booked["bookedInvoiceNumber"]
-        existing = self.search(
-            [("company_id", "=", project._economic_company().id), ("number", "=", number)], limit=1
-        )
+        company = project._economic_company()
+        existing = self.search([("company_id", "=", company.id), ("number", "=", number)], limit=1)
         if existing:
             return existing
         notes = booked.get("notes") or {}
@@ -122,7 +121,7 @@ class EconomicInvoice(models.Model):
         return self.create(
             {
                 "number": number,
-                "company_id": project._economic_company().id,
+                "company_id": company.id,
                 "project_id": project.id,
                 "partner_id": project.partner_id.commercial_partner_id.id,
                 "customer_number": (booked.get("customer") or {}).get("customerNumber") or 0,
@@ -138,8 +137,7 @@ class EconomicInvoice(models.Model):
                 "text_line1": notes.get("textLine1"),
                 "text_line2": notes.get("textLine2"),
                 "lines": lines,
-                "layout_source": project._economic_company().sudo().economic_invoice_layout_source
-                or "economic",
+                "layout_source": company.sudo().economic_invoice_layout_source or "economic",
             }
         )
 

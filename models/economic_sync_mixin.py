@@ -8,13 +8,37 @@ marks the record for the next run; the sync code reports the outcome with
 ``_economic_set_synced()`` or ``_economic_set_error()``.
 """
 
+import uuid
+from datetime import datetime
+
 from odoo import api, fields, models
+from odoo.tools import SQL, float_compare
 
 from ..economic import exceptions as economic_exceptions
 
 # Context key set by the sync code while it writes what e-conomic sent or assigned, so that
 # those writes do not mark the record as changed in Odoo again.
 SYNC_WRITING_KEY = "economic_sync_writing"
+
+
+def parse_economic_datetime(value):
+    """``2024-10-17T14:09:30Z`` (e-conomic's lastUpdated) -> naive UTC datetime, or None."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+
+
+def normalized_text(text):
+    """``text`` for matching: whitespace collapsed, case folded."""
+    return " ".join((text or "").split()).casefold()
+
+
+def valid_economic_number(text, maximum):
+    """Whether ``text`` is a number e-conomic accepts: digits only, from 1 to ``maximum``."""
+    return bool(text) and text.isascii() and text.isdigit() and 1 <= int(text) <= maximum
 
 
 def _with_log_id(env, text, log_id):
@@ -167,6 +191,24 @@ class EconomicSyncMixin(models.AbstractModel):
         """
         return []
 
+    def _economic_prepare_payload(self, company, **kwargs):
+        """The e-conomic document of this record (Odoo -> e-conomic).
+
+        :param company: the company whose agreement receives it
+        :return: a dict ready to send
+        """
+        raise NotImplementedError
+
+    @api.model
+    def _economic_prepare_vals(self, payload, company, **kwargs):
+        """Odoo values for an e-conomic document (e-conomic -> Odoo).
+
+        :param payload: the document as e-conomic serves it
+        :param company: the company whose agreement holds it
+        :return: a dict for ``create``/``write``
+        """
+        raise NotImplementedError
+
     # === CRUD === #
 
     def write(self, vals):
@@ -184,6 +226,41 @@ class EconomicSyncMixin(models.AbstractModel):
         if started:
             started.with_context(**{SYNC_WRITING_KEY: True}).write({"economic_state": "pending"})
         return result
+
+    # === SENDING: KEYS AND LOCKS === #
+
+    def _economic_lock(self):
+        """These records minus those another transaction holds (another run is sending
+        them): ``FOR NO KEY UPDATE SKIP LOCKED``, released at the next commit."""
+        return self.try_lock_for_update(allow_referencing=True)
+
+    def _economic_lock_unchanged(self, write_date):
+        """Lock this record for its send, if nobody else holds it and it is unchanged.
+
+        Call it first thing after a commit, right before the send: the lock is held until
+        the outcome is committed, so two runs never send the same record at once, and a
+        record edited since its payload was prepared (``write_date`` differs) waits for the
+        next run instead of being marked synced with stale values.
+
+        :param write_date: the record's ``write_date`` when its payload was prepared
+        :return: True when locked and unchanged
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT write_date FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return bool(row) and row[0] == write_date
+
+    def _economic_ensure_idempotency_keys(self):
+        """Give a new idempotency key to the records that have none; the caller commits
+        them before sending."""
+        for record in self.filtered(lambda record: not record.economic_idempotency_key):
+            record._economic_write({"economic_idempotency_key": uuid.uuid4().hex})
 
     # === SYNC OUTCOME HELPERS === #
 
@@ -261,6 +338,26 @@ class EconomicSyncMixin(models.AbstractModel):
                 run._economic_add_issue(record, message, log_id=log_id)
         return message
 
+    def _economic_changed_values(self, vals):
+        """The subset of ``vals`` that differs from this record (floats at their digits)."""
+        self.ensure_one()
+        changed = {}
+        for name, value in vals.items():
+            field = self._fields[name]
+            current = self[name]
+            if field.type == "many2one":
+                current = current.id
+            if field.type == "float":
+                digits = field.get_digits(self.env)
+                if not float_compare(
+                    current or 0.0, value or 0.0, precision_digits=digits[1] if digits else 2
+                ):
+                    continue
+            elif (current or False) == (value or False):
+                continue
+            changed[name] = value
+        return changed
+
     def _economic_log(self, body):
         """Post ``body`` as an internal note in the chatter of mail.thread records.
 
@@ -272,6 +369,14 @@ class EconomicSyncMixin(models.AbstractModel):
         for record in self:
             # sudo: crons and approvers without write access still leave a trace.
             record.sudo()._message_log(body=body)
+        return True
+
+    def _economic_log_batch(self, bodies):
+        """Post one note per record in one go: ``bodies`` maps record ids to texts."""
+        bodies = {record_id: body for record_id, body in bodies.items() if body}
+        if not bodies or not hasattr(self, "_message_log_batch"):
+            return False
+        self.browse(list(bodies)).sudo()._message_log_batch(bodies=bodies)
         return True
 
     @api.model

@@ -35,8 +35,27 @@ REQUIRED_SETTINGS = (
 )
 
 
-def _choice_domain(kind):
-    return f"[('company_id', '=', id), ('kind', '=', '{kind}')]"
+# Settings that hold a value of an e-conomic list (economic.choice), with the list's kind.
+CHOICE_FIELDS = {
+    "economic_customer_group_id": "customer_group",
+    "economic_layout_id": "layout",
+    "economic_payment_terms_id": "payment_terms",
+    "economic_product_vat_id": "product",
+    "economic_product_novat_id": "product",
+    "economic_vat_zone_id": "vat_zone",
+    "economic_employee_group_id": "employee_group",
+}
+
+
+def _choice_field(fname, string, help_text):
+    """A setting that holds a value of the company's e-conomic list of its kind."""
+    return fields.Many2one(
+        "economic.choice",
+        string=string,
+        domain=f"[('company_id', '=', id), ('kind', '=', '{CHOICE_FIELDS[fname]}')]",
+        ondelete="restrict",
+        help=help_text,
+    )
 
 
 class ResCompany(models.Model):
@@ -80,12 +99,10 @@ class ResCompany(models.Model):
     economic_connect_requested_at = fields.Datetime(groups="base.group_system", copy=False)
 
     # === DEFAULTS (the ten parameters of the ClientTime guide, and a few more) === #
-    economic_customer_group_id = fields.Many2one(
-        "economic.choice",
-        string="Default Customer Group",
-        domain=_choice_domain("customer_group"),
-        ondelete="restrict",
-        help="e-conomic customer group of new customers.",
+    economic_customer_group_id = _choice_field(
+        "economic_customer_group_id",
+        "Default Customer Group",
+        "e-conomic customer group of new customers.",
     )
     economic_fi_creditor = fields.Char(
         string="FI Creditor Number",
@@ -99,12 +116,10 @@ class ResCompany(models.Model):
         help="e-conomic layout: e-conomic renders the invoice. Odoo layout: Odoo renders the "
         "invoice PDF itself.",
     )
-    economic_layout_id = fields.Many2one(
-        "economic.choice",
-        string="e-conomic Layout",
-        domain=_choice_domain("layout"),
-        ondelete="restrict",
-        help="Layout of the draft invoices in e-conomic (e-conomic needs one on every draft).",
+    economic_layout_id = _choice_field(
+        "economic_layout_id",
+        "e-conomic Layout",
+        "Layout of the draft invoices in e-conomic (e-conomic needs one on every draft).",
     )
     economic_payment_info = fields.Text(
         string="Payment Info", help='Printed on invoices, e.g. "Bankkonto: 1234 - 5678901".'
@@ -112,30 +127,24 @@ class ResCompany(models.Model):
     economic_footer_text = fields.Char(
         string="Footer Text", help="Slogan or other line printed at the bottom of invoices."
     )
-    economic_payment_terms_id = fields.Many2one(
-        "economic.choice",
-        string="Terms of Payment",
-        domain=_choice_domain("payment_terms"),
-        ondelete="restrict",
-        help='e-conomic payment term of type "due date"; the due date is the invoice date '
-        "plus the days to pay.",
+    economic_payment_terms_id = _choice_field(
+        "economic_payment_terms_id",
+        "Terms of Payment",
+        'e-conomic payment term of type "due date"; the due date is the invoice date plus the '
+        "days to pay.",
     )
     economic_payment_days = fields.Integer(
         string="Days to Pay", default=8, help="Default number of days to pay an invoice."
     )
-    economic_product_vat_id = fields.Many2one(
-        "economic.choice",
-        string="Product with VAT",
-        domain=_choice_domain("product"),
-        ondelete="restrict",
-        help="e-conomic product for time on domestic invoices (with VAT).",
+    economic_product_vat_id = _choice_field(
+        "economic_product_vat_id",
+        "Product with VAT",
+        "e-conomic product for time on domestic invoices (with VAT).",
     )
-    economic_product_novat_id = fields.Many2one(
-        "economic.choice",
-        string="Product without VAT",
-        domain=_choice_domain("product"),
-        ondelete="restrict",
-        help="e-conomic product for time where no VAT applies (EU, abroad, VAT exempt).",
+    economic_product_novat_id = _choice_field(
+        "economic_product_novat_id",
+        "Product without VAT",
+        "e-conomic product for time where no VAT applies (EU, abroad, VAT exempt).",
     )
     economic_vat_percentage = fields.Float(string="VAT Percentage", default=25.0)
     economic_sync_interval = fields.Integer(
@@ -143,19 +152,15 @@ class ResCompany(models.Model):
         default=DEFAULT_SYNC_INTERVAL,
         help="Minutes between two customer syncs; at least 5.",
     )
-    economic_vat_zone_id = fields.Many2one(
-        "economic.choice",
-        string="Default VAT Zone",
-        domain=_choice_domain("vat_zone"),
-        ondelete="restrict",
-        help="VAT zone of customers whose zone cannot be derived from their country.",
+    economic_vat_zone_id = _choice_field(
+        "economic_vat_zone_id",
+        "Default VAT Zone",
+        "VAT zone of customers whose zone cannot be derived from their country.",
     )
-    economic_employee_group_id = fields.Many2one(
-        "economic.choice",
-        string="Employee Group",
-        domain=_choice_domain("employee_group"),
-        ondelete="restrict",
-        help="e-conomic employee group of employees created from Odoo.",
+    economic_employee_group_id = _choice_field(
+        "economic_employee_group_id",
+        "Employee Group",
+        "e-conomic employee group of employees created from Odoo.",
     )
     economic_customer_direction = fields.Selection(
         [
@@ -178,6 +183,13 @@ class ResCompany(models.Model):
         string="Sync with e-conomic",
         copy=False,
         help="Switch on the scheduled sync; it needs every required setting.",
+    )
+    economic_customers_matched = fields.Boolean(
+        string="e-conomic Customers Matched",
+        copy=False,
+        help="Set when the customer matching proposal was confirmed, or when the first sync "
+        "found the agreement without customers. Until then no customer is created in "
+        "e-conomic.",
     )
 
     # === CURSORS AND STATUS === #
@@ -240,18 +252,10 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains(
-        "economic_customer_group_id",
-        "economic_layout_id",
-        "economic_payment_terms_id",
-        "economic_product_vat_id",
-        "economic_product_novat_id",
-        "economic_vat_zone_id",
-        "economic_employee_group_id",
-    )
+    @api.constrains(*CHOICE_FIELDS)
     def _check_economic_choices_company(self):
         for company in self:
-            for fname in self._economic_choice_fields():
+            for fname in CHOICE_FIELDS:
                 choice = company[fname]
                 if choice and choice.company_id != company:
                     raise ValidationError(
@@ -336,18 +340,6 @@ class ResCompany(models.Model):
         return result
 
     # === HELPERS === #
-
-    @api.model
-    def _economic_choice_fields(self):
-        return (
-            "economic_customer_group_id",
-            "economic_layout_id",
-            "economic_payment_terms_id",
-            "economic_product_vat_id",
-            "economic_product_novat_id",
-            "economic_vat_zone_id",
-            "economic_employee_group_id",
-        )
 
     def _economic_missing_settings(self):
         """Labels of the required settings that are empty (sync needs them all).

@@ -11,9 +11,18 @@ from odoo.exceptions import UserError
 
 from ..economic import exceptions as economic_exceptions
 from .economic_sync_mixin import economic_error_text
-from .res_company import SYNC_CRON_XMLID
+from .res_company import CHOICE_FIELDS, SYNC_CRON_XMLID
 
 CUSTOMER_MATCH_ACTION_XMLID = "economic_connector.action_economic_customer_match"
+
+
+def _related_choice(fname):
+    """The company's e-conomic list setting ``fname``, offering the values of its list."""
+    return fields.Many2one(
+        related=f"company_id.{fname}",
+        readonly=False,
+        domain=f"[('company_id', '=', company_id), ('kind', '=', '{CHOICE_FIELDS[fname]}')]",
+    )
 
 
 class ResConfigSettings(models.TransientModel):
@@ -33,56 +42,28 @@ class ResConfigSettings(models.TransientModel):
     economic_agreement_number = fields.Char(related="company_id.economic_agreement_number")
     economic_agreement_name = fields.Char(related="company_id.economic_agreement_name")
     economic_has_project_module = fields.Boolean(related="company_id.economic_has_project_module")
-    economic_customer_group_id = fields.Many2one(
-        related="company_id.economic_customer_group_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'customer_group')]",
-    )
+    economic_customer_group_id = _related_choice("economic_customer_group_id")
     economic_fi_creditor = fields.Char(related="company_id.economic_fi_creditor", readonly=False)
     economic_invoice_layout_source = fields.Selection(
         related="company_id.economic_invoice_layout_source", readonly=False
     )
-    economic_layout_id = fields.Many2one(
-        related="company_id.economic_layout_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'layout')]",
-    )
+    economic_layout_id = _related_choice("economic_layout_id")
     economic_payment_info = fields.Text(related="company_id.economic_payment_info", readonly=False)
     economic_footer_text = fields.Char(related="company_id.economic_footer_text", readonly=False)
-    economic_payment_terms_id = fields.Many2one(
-        related="company_id.economic_payment_terms_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'payment_terms')]",
-    )
+    economic_payment_terms_id = _related_choice("economic_payment_terms_id")
     economic_payment_days = fields.Integer(
         related="company_id.economic_payment_days", readonly=False
     )
-    economic_product_vat_id = fields.Many2one(
-        related="company_id.economic_product_vat_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'product')]",
-    )
-    economic_product_novat_id = fields.Many2one(
-        related="company_id.economic_product_novat_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'product')]",
-    )
+    economic_product_vat_id = _related_choice("economic_product_vat_id")
+    economic_product_novat_id = _related_choice("economic_product_novat_id")
     economic_vat_percentage = fields.Float(
         related="company_id.economic_vat_percentage", readonly=False
     )
     economic_sync_interval = fields.Integer(
         related="company_id.economic_sync_interval", readonly=False
     )
-    economic_vat_zone_id = fields.Many2one(
-        related="company_id.economic_vat_zone_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'vat_zone')]",
-    )
-    economic_employee_group_id = fields.Many2one(
-        related="company_id.economic_employee_group_id",
-        readonly=False,
-        domain="[('company_id', '=', company_id), ('kind', '=', 'employee_group')]",
-    )
+    economic_vat_zone_id = _related_choice("economic_vat_zone_id")
+    economic_employee_group_id = _related_choice("economic_employee_group_id")
     economic_customer_direction = fields.Selection(
         related="company_id.economic_customer_direction", readonly=False
     )
@@ -194,7 +175,8 @@ class ResConfigSettings(models.TransientModel):
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def action_economic_sync_now(self):
-        """Ask the scheduled job to run now (it sends and fetches; this button does not)."""
+        """Ask the scheduled job to run now for this company (it sends and fetches; this
+        button does not): the company is made due at once, whatever its interval."""
         self.ensure_one()
         company = self.company_id
         if not company.economic_sync_enabled:
@@ -207,6 +189,7 @@ class ResConfigSettings(models.TransientModel):
                     )
                 )
             raise UserError(self.env._("Switch on the sync with e-conomic first."))
+        company.sudo().economic_master_synced_at = False
         self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
         return self._economic_notification(
             self.env._("e-conomic"),

@@ -47,8 +47,9 @@ def bench(env):
             return fake.send(request, **kwargs)
         return original_send(session, request, **kwargs)
 
-    with patch.object(requests.Session, "send", send), patch.object(
-        EconomicClient, "sleep", staticmethod(lambda seconds: None)
+    with (
+        patch.object(requests.Session, "send", send),
+        patch.object(EconomicClient, "sleep", staticmethod(lambda seconds: None)),
     ):
         company = env.company
         Partner = env["res.partner"]
@@ -70,9 +71,7 @@ def bench(env):
             )
         )
         idle = _measure(env, fake, company)
-        results.append(
-            ("nothing changed", idle, idle["calls"] <= 3 and idle["seconds"] < 2)
-        )
+        results.append(("nothing changed", idle, idle["calls"] <= 3 and idle["seconds"] < 2))
         customers = Partner.search([("name", "=like", f"{tag} %")])
         for index, partner in enumerate(random.sample(list(customers), EDITS)):
             partner.phone = f"+45 {70000000 + index}"
@@ -101,9 +100,7 @@ def _reset_company(env, company):
             "WHERE economic_company_id = %s OR economic_company_id IS NULL",
             [company.id],
         )
-    env.cr.execute(
-        "UPDATE res_partner SET economic_exclude = TRUE WHERE name LIKE 'Bench %%'"
-    )
+    env.cr.execute("UPDATE res_partner SET economic_exclude = TRUE WHERE name LIKE 'Bench %%'")
     env.cr.execute(
         "UPDATE economic_run SET state = 'done' WHERE company_id = %s AND state = 'running'",
         [company.id],
@@ -178,7 +175,7 @@ def _measure(env, fake, company):
     started = time.perf_counter()
     calls_per_round = []
     while True:
-        more = env["res.partner"]._economic_sync_master_data()
+        more = env["economic.master.sync"]._economic_sync_master_data()
         env.cr.commit()
         calls_per_round.append(len(fake.calls))
         if not more:

@@ -178,7 +178,7 @@ def bench(env, fake):  # noqa: C901 - a linear script
         and finished - started < 10
         and states == Counter({"on_draft": LINES})
     )
-    report("RESULT:", "PASS" if ok else "FAIL")
+    report(f"RESULT: {'PASS' if ok else 'FAIL'}")
     return ok
 
 

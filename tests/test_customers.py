@@ -21,9 +21,7 @@ class CustomerSyncCase(EconomicCase):
         """One master-data run for the test company, as the cron does it ("Sync now")."""
         self.company.economic_master_synced_at = False
         self.env.flush_all()
-        return self.run_as_cron(
-            lambda env: env["res.partner"]._cron_economic_sync_master_data()
-        )
+        return self.run_as_cron(lambda env: env["res.partner"]._cron_economic_sync_master_data())
 
     def last_run(self, kind="customers"):
         return self.env["economic.run"].search(
@@ -211,8 +209,8 @@ class TestCustomerSync(CustomerSyncCase):
 
     def test_revoked_token_mid_run(self):
         self.empty_agreement()
-        partners = self.customer(name="One") | self.customer(name="Two") | self.customer(
-            name="Three"
+        partners = (
+            self.customer(name="One") | self.customer(name="Two") | self.customer(name="Three")
         )
         original_send = self.fake.send
         posts = []
@@ -281,8 +279,11 @@ class TestCustomerSync(CustomerSyncCase):
         number = next(iter(self.fake.customers))
         self.assertEqual(partner.economic_number, str(number))
         self.assertEqual(partner.economic_state, "synced")
-        keys = {request["idempotency_key"] for request in self.fake.requests
-                if request["method"] == "POST" and request["path"] == "/customers"}
+        keys = {
+            request["idempotency_key"]
+            for request in self.fake.requests
+            if request["method"] == "POST" and request["path"] == "/customers"
+        }
         self.assertEqual(keys, {key})
 
     def test_batches_retrigger_the_job_until_done(self):
@@ -294,16 +295,18 @@ class TestCustomerSync(CustomerSyncCase):
         Trigger = self.env["ir.cron.trigger"].sudo()
         triggers_before = Trigger.search_count([("cron_id", "=", cron.id)])
         calls = []
-        with patch("odoo.addons.economic_connector.models.res_partner.ECONOMIC_BATCH", 2):
+        with patch("odoo.addons.economic_connector.models.economic_master_sync.ECONOMIC_BATCH", 2):
             calls.append(self.sync())
             self.assertEqual(len(self.fake.customers), 2)
             self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers_before)
             self.assertEqual(self.last_run().state, "running")
             while calls[-1]:
                 self.env.flush_all()
-                calls.append(self.run_as_cron(
-                    lambda env: env["res.partner"]._cron_economic_sync_master_data()
-                ))
+                calls.append(
+                    self.run_as_cron(
+                        lambda env: env["res.partner"]._cron_economic_sync_master_data()
+                    )
+                )
         self.assertEqual(calls, [True, True, False])
         self.assertEqual(len(self.fake.customers), 5)
         self.assertEqual(set(partners.mapped("economic_state")), {"synced"})
@@ -322,7 +325,7 @@ class TestCustomerSync(CustomerSyncCase):
         self.company.economic_master_synced_at = False
         cron = self.env.ref("economic_connector.ir_cron_economic_sync_master_data")
         with (
-            patch("odoo.addons.economic_connector.models.res_partner.ECONOMIC_BATCH", 1),
+            patch("odoo.addons.economic_connector.models.economic_master_sync.ECONOMIC_BATCH", 1),
             self.enter_registry_test_mode(),
         ):
             cron.method_direct_trigger()
@@ -335,7 +338,7 @@ class TestCustomerSync(CustomerSyncCase):
         self.company.economic_master_synced_at = "2026-01-01 00:00:00"
         self.env["res.config.settings"].create({}).action_economic_sync_now()
         self.assertFalse(self.company.economic_master_synced_at)
-        self.assertTrue(self.env["res.partner"]._economic_master_data_due(self.company))
+        self.assertTrue(self.env["economic.master.sync"]._economic_master_data_due(self.company))
 
     def test_export_helper_for_projects(self):
         """The public helper used before creating a draft: contact -> commercial partner."""
@@ -347,8 +350,10 @@ class TestCustomerSync(CustomerSyncCase):
         def export(env):
             company = env["res.company"].browse(company_id)
             run = env["economic.run"]._economic_start(company, "customers")
-            done = env["res.partner"].browse(contact.id)._economic_export_customers(
-                company, company._economic_client(), run
+            done = (
+                env["res.partner"]
+                .browse(contact.id)
+                ._economic_export_customers(company, company._economic_client(), run)
             )
             run._economic_finish()
             return done.ids
@@ -391,13 +396,19 @@ class TestCustomerMatching(CustomerSyncCase):
         self.assertEqual(wizard.remote_count, 3)
         lines = {line.partner_id: line for line in wizard.line_ids}
         self.assertEqual(
-            (lines[self.by_cvr].action, lines[self.by_cvr].economic_number,
-             lines[self.by_cvr].match_reason),
+            (
+                lines[self.by_cvr].action,
+                lines[self.by_cvr].economic_number,
+                lines[self.by_cvr].match_reason,
+            ),
             ("link", "1", "cvr"),
         )
         self.assertEqual(
-            (lines[self.by_name].action, lines[self.by_name].economic_number,
-             lines[self.by_name].match_reason),
+            (
+                lines[self.by_name].action,
+                lines[self.by_name].economic_number,
+                lines[self.by_name].match_reason,
+            ),
             ("link", "2", "name"),
         )
         self.assertEqual(
@@ -497,8 +508,11 @@ class TestCustomerBothWays(CustomerSyncCase):
             "Updated from e-conomic customer 1", "".join(hansen.message_ids.mapped("body"))
         )
         self.assertNoWrites()
-        filters = [request["query"].get("filter") for request in self.fake.requests
-                   if request["path"] == "/customers"]
+        filters = [
+            request["query"].get("filter")
+            for request in self.fake.requests
+            if request["path"] == "/customers"
+        ]
         self.assertTrue(filters and filters[0].startswith("lastUpdated$gte:"), filters)
         # Nothing changed anywhere: one read, no write.
         self.fake.reset_calls()

@@ -30,8 +30,9 @@ class TestEmployeeSync(CustomerSyncCase):
     def test_employees_both_ways(self):
         by_email = self.employee(name="D. Bruger", work_email="DEMO@example.com")
         jens_number = self.fake.add_employee(name="Jens Hansen", email="jens@example.com")
-        odoo_only = self.employee(name="Anne Ny", work_email="anne@example.com",
-                                  work_phone="+45 11 22 33 44")
+        odoo_only = self.employee(
+            name="Anne Ny", work_email="anne@example.com", work_phone="+45 11 22 33 44"
+        )
         self.sync()
         self.assertEqual(by_email.economic_number, "1", "matched by e-mail")
         self.assertEqual(by_email.economic_state, "synced")
@@ -50,8 +51,10 @@ class TestEmployeeSync(CustomerSyncCase):
         self.assertIn(
             "Linked to e-conomic employee 1", "".join(by_email.message_ids.mapped("body"))
         )
-        self.assertIn(f"Created in e-conomic as employee {odoo_only.economic_number}",
-                      "".join(odoo_only.message_ids.mapped("body")))
+        self.assertIn(
+            f"Created in e-conomic as employee {odoo_only.economic_number}",
+            "".join(odoo_only.message_ids.mapped("body")),
+        )
         # A second run finds everything linked: one read, no write.
         self.fake.reset_calls()
         self.sync()
@@ -60,8 +63,9 @@ class TestEmployeeSync(CustomerSyncCase):
         self.assertEqual(len(self.fake.employees), 3)
 
     def test_matching_order_number_then_email_then_name(self):
-        by_number = self.employee(name="Somebody", economic_number="5",
-                                  work_email="jens@example.com")
+        by_number = self.employee(
+            name="Somebody", economic_number="5", work_email="jens@example.com"
+        )
         by_name = self.employee(name="Karen  Blixen")
         self.fake.add_employee(number=5, name="Other Name")
         self.fake.add_employee(number=6, name="Mail Owner", email="jens@example.com")
@@ -99,8 +103,10 @@ class TestEmployeeSync(CustomerSyncCase):
         project = self.env["project.project"].create(
             {"name": "Billable", "allow_timesheets": True, "privacy_visibility": "employees"}
         )
-        line = self.env["account.analytic.line"].with_user(user).create(
-            {"project_id": project.id, "name": "Work", "unit_amount": 2.0}
+        line = (
+            self.env["account.analytic.line"]
+            .with_user(user)
+            .create({"project_id": project.id, "name": "Work", "unit_amount": 2.0})
         )
         # Read from the database as the user, not from the cache filled while creating.
         self.env.invalidate_all()
@@ -108,9 +114,7 @@ class TestEmployeeSync(CustomerSyncCase):
         self.env.invalidate_all()
         line.read(["employee_id", "unit_amount", "project_id"])
         as_user = self.env["hr.employee"].with_user(user)
-        self.assertIn(
-            "Timesheet Only", [row["name"] for row in as_user.search_read([], ["name"])]
-        )
+        self.assertIn("Timesheet Only", [row["name"] for row in as_user.search_read([], ["name"])])
         self.env.invalidate_all()
         self.assertEqual(as_user.browse(employee.id).name, "Timesheet Only")
         self.env.invalidate_all()

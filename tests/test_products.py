@@ -12,8 +12,10 @@ class TestProductSync(CustomerSyncCase):
     """The seeded agreement has products "1" and "2" (950.00 per "timer")."""
 
     def product(self, number):
-        return self.env["product.template"].with_context(active_test=False)._economic_search_linked(
-            self.company, [number]
+        return (
+            self.env["product.template"]
+            .with_context(active_test=False)
+            ._economic_search_linked(self.company, [number])
         )
 
     def test_import_as_service_products(self):
@@ -28,8 +30,9 @@ class TestProductSync(CustomerSyncCase):
         self.assertEqual(consulting.economic_product_group, 1)
         self.assertEqual(consulting.company_id, self.company)
         self.assertEqual(consulting.economic_state, "synced")
-        self.assertIn("Created from e-conomic product 1",
-                      "".join(consulting.message_ids.mapped("body")))
+        self.assertIn(
+            "Created from e-conomic product 1", "".join(consulting.message_ids.mapped("body"))
+        )
         screw = self.product("SKRUE-10")
         self.assertEqual(screw.uom_id, self.env.ref("uom.product_uom_unit"))
         self.assertEqual(screw.list_price, 2.5)
@@ -49,8 +52,9 @@ class TestProductSync(CustomerSyncCase):
         self.assertFalse(other.active, "barred in e-conomic: archived in Odoo")
         self.assertEqual(self.last_run("products").summary, "2 products updated")
         self.assertIn("sales price 1100.00", "".join(consulting.message_ids.mapped("body")))
-        product_reads = [request for request in self.fake.requests
-                         if request["path"] == "/products"]
+        product_reads = [
+            request for request in self.fake.requests if request["path"] == "/products"
+        ]
         self.assertEqual(len(product_reads), 1)
         self.assertTrue(product_reads[0]["query"]["filter"].startswith("lastUpdated$gte:"))
         # Unbarred again: restored.
@@ -76,7 +80,5 @@ class TestProductSync(CustomerSyncCase):
         self.sync()
         self.assertEqual(existing.economic_number, "1")
         self.assertEqual(existing.name, "Konsulenttime", "e-conomic is the master")
-        self.assertEqual(
-            self.env["product.template"].search_count([("default_code", "=", "1")]), 1
-        )
+        self.assertEqual(self.env["product.template"].search_count([("default_code", "=", "1")]), 1)
         self.assertEqual(self.last_run("products").linked, 1)

@@ -17,7 +17,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
-from ..models.economic_sync_mixin import economic_error_text
+from ..models.economic_sync_mixin import economic_error_text, normalized_text
 
 MATCH_REASONS = [
     ("number", "Customer number"),
@@ -26,10 +26,6 @@ MATCH_REASONS = [
     ("name", "Name"),
     ("manual", "Chosen by hand"),
 ]
-
-
-def _norm_text(text):
-    return " ".join((text or "").split()).casefold()
 
 
 def _norm_cvr(text):
@@ -48,9 +44,7 @@ class EconomicCustomerMatch(models.TransientModel):
         "res.company", required=True, readonly=True, default=lambda self: self.env.company
     )
     line_ids = fields.One2many("economic.customer.match.line", "wizard_id", string="Proposal")
-    remote_customers = fields.Json(
-        help="The e-conomic customers read when the proposal was made."
-    )
+    remote_customers = fields.Json(help="The e-conomic customers read when the proposal was made.")
     remote_count = fields.Integer(string="Customers in e-conomic", compute="_compute_counts")
     link_count = fields.Integer(compute="_compute_counts", string="To link")
     create_count = fields.Integer(compute="_compute_counts", string="To create")
@@ -125,7 +119,7 @@ class EconomicCustomerMatch(models.TransientModel):
             for email in _emails(customer["email"]):
                 by_email.setdefault(email, customer)
             if customer["name"]:
-                by_name.setdefault(_norm_text(customer["name"]), customer)
+                by_name.setdefault(normalized_text(customer["name"]), customer)
         partners = Partner.search(
             Partner._economic_customer_domain(company) & Domain("economic_company_id", "=", False),
             order="id",
@@ -137,13 +131,18 @@ class EconomicCustomerMatch(models.TransientModel):
             cvr = partner._economic_cvr()
             candidates.append(("cvr", by_cvr.get(_norm_cvr(cvr)) if cvr else None))
             candidates.append(
-                ("email", next((by_email[e] for e in _emails(partner.email) if e in by_email),
-                               None))
+                (
+                    "email",
+                    next((by_email[e] for e in _emails(partner.email) if e in by_email), None),
+                )
             )
-            candidates.append(("name", by_name.get(_norm_text(partner.name))))
+            candidates.append(("name", by_name.get(normalized_text(partner.name))))
             reason, customer = next(
-                ((reason, customer) for reason, customer in candidates
-                 if customer and customer["number"] not in used),
+                (
+                    (reason, customer)
+                    for reason, customer in candidates
+                    if customer and customer["number"] not in used
+                ),
                 (False, None),
             )
             if customer:
@@ -204,8 +203,11 @@ class EconomicCustomerMatch(models.TransientModel):
                     partner=linked[0].display_name,
                 )
             )
-        reasons = dict(self.env["economic.customer.match.line"]._fields["match_reason"]
-                       ._description_selection(self.env))
+        reasons = dict(
+            self.env["economic.customer.match.line"]
+            ._fields["match_reason"]
+            ._description_selection(self.env)
+        )
         for line in self.line_ids:
             partner = line.partner_id.sudo()
             if line.action == "link":

@@ -1,0 +1,728 @@
+# Copyright 2026 e-conomic Connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The master-data run: products, then employees, then customers, per company.
+
+The records keep their fields and their mapping (``_economic_prepare_payload()`` /
+``_economic_prepare_vals()``); this service decides what to read and send, in which order
+and batches, and commits as it goes (``ir.cron._commit_progress``). Nothing is sent to
+e-conomic before the idempotency key of the write is committed, and a record is sent only
+while this transaction holds its row lock, so two runs never send the same record.
+"""
+
+import logging
+from collections import Counter
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..economic import exceptions as economic_errors
+from ..economic import filters as economic_filters
+from .economic_sync_mixin import (
+    SYNC_WRITING_KEY,
+    economic_error_text,
+    normalized_text,
+    parse_economic_datetime,
+)
+from .res_company import DEFAULT_SYNC_INTERVAL, SYNC_CRON_XMLID
+from .res_partner import CUSTOMER_MAPPED_KEYS, customer_document_holds, document_digest
+
+_logger = logging.getLogger(__name__)
+
+# Customers sent per cron call; the cron re-triggers itself while more remain.
+ECONOMIC_BATCH = 200
+
+# Errors that concern the whole agreement: they stop the company's run with one message.
+AGREEMENT_ERRORS = (
+    economic_errors.AuthenticationError,
+    economic_errors.RateLimitedError,
+    economic_errors.TransportError,
+    economic_errors.ServerError,
+    economic_errors.ForbiddenError,
+    UserError,
+)
+# Errors that stop a batch of sends (the rest would fail the same way).
+BATCH_STOPPING_ERRORS = (economic_errors.AuthenticationError, economic_errors.RateLimitedError)
+
+
+class EconomicMasterSync(models.AbstractModel):
+    _name = "economic.master.sync"
+    _description = "e-conomic Master-Data Sync"
+
+    # === THE RUN === #
+
+    @api.model
+    def _economic_sync_master_data(self, companies=None):
+        """Products, then employees, then customers, for every company that is due.
+
+        A company is due when its sync interval has passed since ``economic_master_synced_at``
+        (cleared by "Sync now"), or while its customer export is unfinished. Each call sends at
+        most ``ECONOMIC_BATCH`` customers per company and re-triggers the cron when more
+        remain. Commits as it goes (cron progress).
+
+        :param companies: restrict to these companies (default: those with sync enabled)
+        :return: True when work remains (the cron has been re-triggered)
+        """
+        if companies is None:
+            companies = self.env["res.company"]._economic_enabled_companies()
+        more = False
+        for company in companies.sudo():
+            if self._economic_master_data_due(company):
+                more |= self._economic_sync_company(company)
+        if more:
+            cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+        return more
+
+    @api.model
+    def _economic_running_customer_run(self, company):
+        return (
+            self.env["economic.run"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "customers"),
+                    ("state", "=", "running"),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _economic_master_data_due(self, company):
+        last = company.economic_master_synced_at
+        interval = timedelta(minutes=company.economic_sync_interval or DEFAULT_SYNC_INTERVAL)
+        return (
+            not last
+            or fields.Datetime.now() >= last + interval
+            or bool(self._economic_running_customer_run(company))
+        )
+
+    @api.model
+    def _economic_sync_company(self, company):
+        """One call's share of a company's master-data run.
+
+        The first call of a run syncs products and employees, pulls customers (both ways) and
+        opens the customer run; each call then sends one batch of pending customers. The
+        customer run stays "running" until no customer is pending, which is how the next call
+        knows to continue it.
+
+        :return: True when customers remain for another call
+        """
+        cron = self.env["ir.cron"]
+        Run = self.env["economic.run"]
+        Partner = self.env["res.partner"]
+        run = self._economic_running_customer_run(company)
+        try:
+            client = company._economic_client()
+            if not run:
+                for kind, sync in (
+                    ("products", self._economic_sync_products),
+                    ("employees", self._economic_sync_employees),
+                ):
+                    run = Run._economic_start(company, kind)
+                    cron._commit_progress()
+                    sync(company, client, run)
+                    run._economic_finish()
+                    cron._commit_progress()
+                run = Run._economic_start(company, "customers")
+                cron._commit_progress()
+                if not self._economic_customer_matching_ready(company, client):
+                    pending = Partner._economic_pending_customers(company)
+                    run._economic_count("skipped", len(pending))
+                    return self._economic_end_run(
+                        company, run, message=self._economic_matching_needed_text()
+                    )
+                if company.economic_customer_direction == "both":
+                    self._economic_pull_customers(company, client, run)
+            pending = Partner._economic_pending_customers(company, run)
+            cron._commit_progress(remaining=len(pending))
+            self._economic_export_customers(
+                pending[:ECONOMIC_BATCH], company, client, run, progress=True
+            )
+            if Partner._economic_pending_customers(company, run, limit=1):
+                return True
+        except AGREEMENT_ERRORS as exc:
+            # Agreement-wide: stop this company's run (the kind being synced) with one
+            # message. What was committed stays; the record being sent was not marked synced.
+            self.env.cr.rollback()
+            _logger.warning("e-conomic master-data run of %s stopped: %s", company.name, exc)
+            run = run.exists() or Run._economic_start(company, "customers")
+            return self._economic_end_run(
+                company, run, message=economic_error_text(self.env, exc), failed=True
+            )
+        return self._economic_end_run(company, run)
+
+    @api.model
+    def _economic_end_run(self, company, run, message=None, failed=False):
+        """Close the customer run, which ends the company's master-data run.
+
+        :return: False (no work remains for another call)
+        """
+        run._economic_finish(message=message, failed=failed)
+        company.economic_master_synced_at = fields.Datetime.now()
+        self.env["ir.cron"]._commit_progress()
+        return False
+
+    # === PRODUCTS (e-conomic -> Odoo) === #
+
+    @api.model
+    def _economic_sync_products(self, company, client, run):
+        """Import the products of ``company``'s agreement changed since the last sync.
+
+        Linked products are found by their link, unlinked ones by internal reference =
+        product number (products of this company or shared ones). One read per 1000 changed
+        products; nothing is written in Odoo for products that did not change.
+
+        :raise AuthenticationError, RateLimitedError: passed to the caller (stops the run)
+        """
+        Template = self.env["product.template"].sudo().with_context(active_test=False)
+        cron = self.env["ir.cron"]
+        linked_domain = [("economic_company_id", "=", company.id)]
+        [(cursor,)] = Template._read_group(linked_domain, aggregates=["economic_last_updated:max"])
+        # gte: products changed within the newest second are read again (a no-op).
+        remote_products = client.list_products(
+            filter=economic_filters.gte("lastUpdated", cursor) if cursor else None
+        )
+        if not remote_products:
+            return
+        numbers = [product["productNumber"] for product in remote_products]
+        by_number = {
+            template.economic_number: template
+            for template in Template._economic_search_linked(company, numbers)
+        }
+        by_code = {}
+        for template in Template.search(
+            [
+                ("economic_company_id", "=", False),
+                ("default_code", "in", numbers),
+                ("company_id", "in", [company.id, False]),
+            ],
+            order="company_id, id",
+        ):
+            by_code.setdefault(template.default_code, template)
+        cache = {}
+        if any(
+            (product.get("unit") or {}).get("unitNumber")
+            and not (product.get("unit") or {}).get("name")
+            for product in remote_products
+        ):
+            cache["unit_names"] = {
+                unit["unitNumber"]: unit.get("name") for unit in client.list_units()
+            }
+        for remote in remote_products:
+            number = remote["productNumber"]
+            linked = by_number.get(number)
+            template = linked or by_code.get(number)
+            try:
+                with self.env.cr.savepoint():
+                    vals = Template._economic_prepare_vals(remote, company, cache=cache)
+                    if linked:
+                        self._economic_update_product(linked, vals, run)
+                    else:
+                        self._economic_add_product(template, number, vals, company, run)
+            except (ValueError, ValidationError, UserError) as exc:
+                _logger.info("e-conomic product %s not imported: %s", number, exc)
+                if template:
+                    template._economic_set_error(exc, run=run)
+                else:
+                    self._economic_import_failed(
+                        run,
+                        company.partner_id,
+                        self.env._(
+                            "e-conomic product %(number)s could not be imported: %(error)s",
+                            number=number,
+                            error=str(exc),
+                        ),
+                    )
+            cron._commit_progress()
+
+    @api.model
+    def _economic_add_product(self, template, number, vals, company, run):
+        """Link the product with this internal reference, else create it (unless barred)."""
+        if template:
+            template.write(vals)
+            template._economic_set_synced(number, company)
+            template._economic_log(
+                self.env._(
+                    "Linked to e-conomic product %(number)s (same internal reference).",
+                    number=number,
+                )
+            )
+            run._economic_count("linked")
+        elif vals["active"]:
+            template = self.env["product.template"].sudo().create(dict(vals, company_id=company.id))
+            template._economic_set_synced(number, company)
+            template._economic_log(
+                self.env._("Created from e-conomic product %(number)s.", number=number)
+            )
+            run._economic_count("created")
+
+    @api.model
+    def _economic_update_product(self, template, vals, run):
+        """Write what changed in e-conomic; nothing at all when nothing did."""
+        changed = template._economic_changed_values(vals)
+        if not changed:
+            return
+        template.write(changed)
+        template._economic_set_synced()
+        note = template._economic_update_note(changed)
+        if note:
+            template._economic_log(
+                self.env._(
+                    "Updated from e-conomic product %(number)s: %(changes)s.",
+                    number=template.economic_number,
+                    changes=note,
+                )
+            )
+            run._economic_count("updated")
+
+    @api.model
+    def _economic_import_failed(self, run, record, message):
+        """Count and list something e-conomic sent that could not be stored in Odoo."""
+        run._economic_count("errors")
+        run._economic_add_issue(record, message)
+
+    # === EMPLOYEES (both ways) === #
+
+    @api.model
+    def _economic_sync_employees(self, company, client, run):
+        """Link, import and export employees of ``company``.
+
+        1. Every e-conomic employee (legacy ``GET /employees``) is found in Odoo by its link,
+           then among the company's unlinked employees by the number typed on them, their
+           work e-mail, then their name; found ones are linked, the others created in Odoo
+           (barred ones are not imported).
+        2. The company's active employees still unlinked are created in e-conomic (projectsapi
+           ``POST /Employees``, in the employee group from Settings), each with an
+           idempotency key committed before the call.
+
+        Employee details are not copied after linking: each side keeps its own.
+        Commits per employee linked or created (cron progress).
+
+        :raise AuthenticationError, RateLimitedError: passed to the caller (stops the run)
+        """
+        Employee = self.env["hr.employee"].sudo().with_context(active_test=False)
+        cron = self.env["ir.cron"]
+        remote_employees = client.list_employees()
+        linked_numbers = set(
+            Employee.search([("economic_company_id", "=", company.id)]).mapped("economic_number")
+        )
+        unlinked = Employee.search(
+            [
+                ("company_id", "=", company.id),
+                ("economic_company_id", "=", False),
+                ("active", "=", True),
+            ],
+            order="id",
+        )
+        candidates = {"number": {}, "email": {}, "name": {}}
+        for employee in unlinked:
+            for kind, key in (
+                ("number", employee.economic_number),
+                ("email", normalized_text(employee.work_email)),
+                ("name", normalized_text(employee.name)),
+            ):
+                if key:
+                    candidates[kind].setdefault(key, employee)
+        reasons = {
+            "number": self.env._("employee number"),
+            "email": self.env._("e-mail"),
+            "name": self.env._("name"),
+        }
+        used = Employee.browse()
+        for remote in remote_employees:
+            number = str(remote.get("employeeNumber") or "")
+            if not number or number in linked_numbers:
+                continue
+            linked_numbers.add(number)
+            keys = {
+                "number": number,
+                "email": normalized_text(remote.get("email")),
+                "name": normalized_text(remote.get("name")),
+            }
+            match, reason = next(
+                (
+                    (candidates[kind][key], kind)
+                    for kind, key in keys.items()
+                    if key in candidates[kind] and candidates[kind][key] not in used
+                ),
+                (None, None),
+            )
+            if match:
+                used |= match
+                match._economic_set_synced(number, company)
+                match._economic_log(
+                    self.env._(
+                        "Linked to e-conomic employee %(number)s (same %(reason)s).",
+                        number=number,
+                        reason=reasons[reason],
+                    )
+                )
+                run._economic_count("linked")
+            elif not remote.get("barred"):
+                self._economic_import_employee(remote, number, company, run)
+            else:
+                continue
+            cron._commit_progress()
+        # New employees and edited ones; those refused before wait until they are edited.
+        to_export = (unlinked - used).filtered("economic_need_sync")
+        if to_export:
+            self._economic_export_employees(to_export, company, client, run)
+
+    @api.model
+    def _economic_import_employee(self, remote, number, company, run):
+        Employee = self.env["hr.employee"].sudo()
+        try:
+            with self.env.cr.savepoint():
+                employee = Employee.create(Employee._economic_prepare_vals(remote, company))
+                employee._economic_set_synced(number, company)
+        except (UserError, ValueError) as exc:
+            self._economic_import_failed(
+                run,
+                company.partner_id,
+                self.env._(
+                    "e-conomic employee %(number)s could not be created in Odoo: %(error)s",
+                    number=number,
+                    error=str(exc),
+                ),
+            )
+            return
+        employee._economic_log(
+            self.env._("Created from e-conomic employee %(number)s.", number=number)
+        )
+        run._economic_count("created")
+
+    @api.model
+    def _economic_export_employees(self, employees, company, client, run):
+        """Create these (unlinked) employees in e-conomic, committing the keys first."""
+        cron = self.env["ir.cron"]
+        if not company.economic_employee_group_id:
+            message = self.env._(
+                "Choose the employee group in Settings > e-conomic: employees from Odoo are "
+                "created in that group."
+            )
+            for employee in employees:
+                run._economic_count("errors")
+                run._economic_add_issue(employee, message)
+            return
+        employees = employees._economic_lock()
+        employees._economic_ensure_idempotency_keys()
+        cron._commit_progress()
+        prepared = [
+            (employee, employee._economic_prepare_payload(company), employee.write_date)
+            for employee in employees
+        ]
+        # Each send below starts a new transaction with the row lock (a snapshot taken
+        # earlier could fail on rows changed meanwhile).
+        cron._commit_progress()
+        for employee, payload, write_date in prepared:
+            if not employee._economic_lock_unchanged(write_date):
+                continue  # another run sends it, or it changed: the next run sends it
+            try:
+                result = client.create_employee(
+                    payload, idempotency_key=employee.economic_idempotency_key
+                )
+            except BATCH_STOPPING_ERRORS:
+                raise
+            except economic_errors.EconomicError as exc:
+                employee._economic_set_error(exc, run=run)
+            else:
+                number = (result or {}).get("number") or employee.economic_number
+                employee._economic_set_synced(number, company)
+                employee._economic_log(
+                    self.env._("Created in e-conomic as employee %(number)s.", number=number)
+                )
+                run._economic_count("created")
+            cron._commit_progress()
+
+    # === CUSTOMERS: MATCHING GATE === #
+
+    @api.model
+    def _economic_customer_matching_ready(self, company, client):
+        """Whether customers may be created in ``company``'s agreement without duplicates.
+
+        True once the matching proposal was confirmed, or when the agreement has no customer
+        at all (then it is recorded as matched: everything is simply created). Costs one read
+        (a page of one customer) until then.
+        """
+        if company.economic_customers_matched:
+            return True
+        response = client.request("GET", "/customers", params={"pagesize": 1})
+        data = response.data or {}
+        results = (data.get("pagination") or {}).get("results")
+        if results is None:
+            results = len(data.get("collection") or [])
+        if results:
+            return False
+        company.sudo().economic_customers_matched = True
+        return True
+
+    @api.model
+    def _economic_matching_needed_text(self):
+        return self.env._(
+            "The e-conomic agreement already has customers: open Settings > e-conomic > "
+            "Match customers and confirm the proposal. Until then no customer is sent to "
+            "e-conomic, so that none is created twice."
+        )
+
+    # === CUSTOMERS: E-CONOMIC -> ODOO === #
+
+    @api.model
+    def _economic_pull_customers(self, company, client, run):
+        """Create or update Odoo customers changed in e-conomic since the last pull.
+
+        Conflict rule: a customer changed in Odoo since its last sync (still pending) is not
+        updated from e-conomic: Odoo wins, and the export that follows sends Odoo's version.
+        Commits after each batch and moves the cursor ``economic_customers_pulled_at`` to the
+        newest ``lastUpdated`` seen.
+        """
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        cursor = company.economic_customers_pulled_at
+        newest = cursor
+        cache = {}
+        # gte: customers changed within the cursor's second are read again (a no-op).
+        documents = client.list_customers(
+            filter=economic_filters.gte("lastUpdated", cursor) if cursor else None
+        )
+        for start in range(0, len(documents), ECONOMIC_BATCH):
+            chunk = documents[start : start + ECONOMIC_BATCH]
+            by_number = {
+                partner.economic_number: partner
+                for partner in Partner._economic_search_linked(
+                    company, [document["customerNumber"] for document in chunk]
+                )
+            }
+            for document in chunk:
+                number = str(document["customerNumber"])
+                updated = parse_economic_datetime(document.get("lastUpdated"))
+                newest = max(filter(None, (newest, updated)), default=None)
+                partner = by_number.get(number)
+                try:
+                    with self.env.cr.savepoint():
+                        self._economic_pull_customer(company, document, partner, run, cache)
+                except (ValidationError, ValueError) as exc:
+                    _logger.info("e-conomic customer %s not pulled: %s", number, exc)
+                    self._economic_import_failed(
+                        run,
+                        partner or company.partner_id,
+                        self.env._(
+                            "e-conomic customer %(number)s could not be copied to Odoo: %(error)s",
+                            number=number,
+                            error=str(exc),
+                        ),
+                    )
+            if newest != cursor:
+                company.sudo().economic_customers_pulled_at = newest
+            self.env["ir.cron"]._commit_progress()
+
+    @api.model
+    def _economic_pull_customer(self, company, document, partner, run, cache):
+        Partner = self.env["res.partner"].with_context(**{SYNC_WRITING_KEY: True})
+        number = document["customerNumber"]
+        vals = Partner._economic_prepare_vals(document, company, cache=cache)
+        if not partner:
+            vals = {key: value for key, value in vals.items() if value}
+            partner = Partner.create(dict(vals, is_company=True, economic_is_customer=True))
+            partner._economic_set_synced(number, company)
+            partner._economic_log(
+                self.env._("Created from e-conomic customer %(number)s.", number=number)
+            )
+            run._economic_count("created")
+            return
+        if partner.economic_need_sync:
+            # Changed on both sides since the last run: Odoo wins.
+            run._economic_count("skipped")
+            return
+        changed = partner._economic_changed_values(vals)
+        if not changed:
+            return
+        partner.with_context(**{SYNC_WRITING_KEY: True}).write(changed)
+        partner._economic_set_synced(number, company)
+        labels = partner.fields_get(list(changed), ["string"])
+        partner._economic_log(
+            self.env._(
+                "Updated from e-conomic customer %(number)s: %(fields)s.",
+                number=number,
+                fields=", ".join(labels[name]["string"] for name in changed),
+            )
+        )
+        run._economic_count("updated")
+
+    # === CUSTOMERS: ODOO -> E-CONOMIC === #
+
+    @api.model
+    def _economic_export_customers(self, partners, company, client, run, progress=False):
+        """Create or update ``partners`` as customers in ``company``'s agreement.
+
+        Contact persons are replaced by their commercial partner; partners left out of
+        e-conomic or linked to another company are ignored. Customers that are linked and
+        unchanged cost nothing; customers in error are not retried until they are edited.
+
+        Commits: yes. The idempotency keys of the customers to send are stored and committed
+        before anything is sent; then every customer is sent while this transaction holds
+        its row lock (customers another run is sending are left to it), and its outcome is
+        committed after its call, through ``ir.cron._commit_progress`` (which also commits
+        the caller's pending changes). Call it only from a cron or a cron-style loop whose
+        previous work may be committed, never from a user request that could still roll back.
+
+        :param partners: res.partner records (contacts count as their commercial partner)
+        :param company: res.company whose agreement receives the customers
+        :param client: its EconomicClient
+        :param run: economic.run that counts the outcome and lists the failures
+        :param progress: count each customer as processed work of the running cron (the
+            master-data cron) and stop when the cron's time is up
+        :return: the commercial partners that are linked and up to date in e-conomic
+        :raise AuthenticationError: the tokens were refused; the customer being sent stays
+            pending, nothing is marked synced that was not
+        :raise RateLimitedError: the rate limit outlasted the client's retries; the customer
+            being sent and the rest stay pending for the next run
+        """
+        cron = self.env["ir.cron"]
+        partners = partners._economic_customer_targets(company)
+        done = partners.filtered(
+            lambda partner: (
+                partner._economic_is_linked(company)
+                and not partner.economic_need_sync
+                and partner.economic_state == "synced"
+            )
+        )
+        todo = (partners - done).filtered(
+            lambda partner: (
+                partner.economic_need_sync
+                or (partner.economic_state != "error" and not partner._economic_is_linked(company))
+            )
+        )
+        if not todo:
+            return done
+        if not self._economic_customer_matching_ready(company, client):
+            message = self._economic_matching_needed_text()
+            todo.filtered(lambda partner: partner.economic_error != message)._economic_write(
+                {"economic_error": message}
+            )
+            cron._commit_progress()
+            return done
+        todo = todo._economic_lock()
+        todo._economic_ensure_idempotency_keys()
+        # Keys are safe before the first call: after a crash, a restart sends the same keys.
+        cron._commit_progress()
+        remote_documents = self._economic_read_customers(
+            client, [p.economic_number for p in todo if p._economic_is_linked(company)]
+        )
+        # The payloads of the whole batch at once (one read per field for the batch: each
+        # commit below empties the cache).
+        cache = {}
+        prepared = []
+        for partner in todo:
+            linked = partner._economic_is_linked(company)
+            remote = remote_documents.get(partner.economic_number) if linked else None
+            prepared.append(
+                {
+                    "partner": partner,
+                    "linked": linked,
+                    "number": partner.economic_number,
+                    "key": partner.economic_idempotency_key,
+                    "payload": partner._economic_prepare_payload(company, remote, cache),
+                    "remote": remote,
+                    "write_date": partner.write_date,
+                }
+            )
+        # Each send below starts a new transaction with the row lock (a snapshot taken
+        # earlier could fail on rows changed meanwhile).
+        cron._commit_progress()
+        counts = Counter()
+        notes = {}
+        try:
+            for send in prepared:
+                partner = send["partner"]
+                if not partner._economic_lock_unchanged(send["write_date"]):
+                    continue  # another run sends it, or it changed: the next batch sends it
+                try:
+                    with self.env.cr.savepoint():
+                        kind, notes[partner.id] = self._economic_push_customer(
+                            send, company, client
+                        )
+                except BATCH_STOPPING_ERRORS:
+                    raise
+                except (economic_errors.EconomicError, UserError, psycopg2.IntegrityError) as exc:
+                    # e-conomic refused it, or Odoo could not store the outcome (e.g. the
+                    # number e-conomic gave is linked to another partner): this one only.
+                    partner._economic_set_error(exc, run=run)
+                else:
+                    done |= partner
+                    counts[kind] += 1
+                remaining = cron._commit_progress(1 if progress else 0)
+                if progress and not remaining:
+                    break
+        finally:
+            # The counts and chatter notes of the batch in one go (informational: written
+            # after the outcomes they describe were committed).
+            for kind, count in counts.items():
+                if kind:
+                    run._economic_count(kind, count)
+            self.env["res.partner"]._economic_log_batch(notes)
+            cron._commit_progress()
+        return done
+
+    @api.model
+    def _economic_read_customers(self, client, numbers):
+        """Current documents of linked customers: one read per 200 numbers."""
+        documents = {}
+        numbers = sorted({int(number) for number in numbers if number})
+        for chunk_filter in economic_filters.in_chunks("customerNumber", numbers):
+            for document in client.list_customers(filter=chunk_filter):
+                documents[str(document["customerNumber"])] = document
+        return documents
+
+    @api.model
+    def _economic_push_customer(self, send, company, client):
+        """Send one prepared customer: a POST when not linked yet, else a PUT of the merged
+        document (nothing when e-conomic already holds it).
+
+        :param send: the prepared values (partner, linked, number, key, payload, remote)
+        :return: ``(counter, chatter note)``; ``(None, None)`` when nothing was sent
+        """
+        partner, payload, remote = send["partner"], send["payload"], send["remote"]
+        if not send["linked"]:
+            response = client.request(
+                "POST", "/customers", json=payload, idempotency_key=send["key"]
+            )
+            number = (response.data or {}).get("customerNumber")
+            if not number:
+                raise economic_errors.EconomicError(
+                    self.env._("e-conomic did not return a customer number.")
+                )
+            partner._economic_set_synced(number, company)
+            # A replayed answer (same key after a lost response) may predate an edit: keep the
+            # customer pending when e-conomic does not hold what Odoo has now.
+            if response.from_cache and not customer_document_holds(
+                response.data, payload, CUSTOMER_MAPPED_KEYS
+            ):
+                partner._economic_write({"economic_need_sync": True, "economic_state": "pending"})
+            return "created", self.env._(
+                "Created in e-conomic as customer %(number)s.", number=number
+            )
+        number = send["number"]
+        if remote is not None and customer_document_holds(remote, payload):
+            partner._economic_set_synced(number, company)  # e-conomic already holds this
+            return None, None
+        client.request(
+            "PUT",
+            f"/customers/{int(number)}",
+            json=payload,
+            # The stored key plus the document: a retry of this very write is recognised,
+            # a later different write is not answered from e-conomic's cache.
+            idempotency_key=f"{send['key']}-{document_digest(payload)}",
+        )
+        partner._economic_set_synced(number, company)
+        if remote is None:
+            return "created", self.env._(
+                "Customer %(number)s was missing in e-conomic and has been created again.",
+                number=number,
+            )
+        return "updated", self.env._("Updated customer %(number)s in e-conomic.", number=number)
