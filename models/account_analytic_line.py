@@ -10,6 +10,7 @@ project (= per draft invoice) by the service ``economic.invoice.sync``.
 """
 
 import re
+import string
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -21,6 +22,7 @@ LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
 MARKER_TEMPLATE = "[T-{}]"
 MARKER_RE = re.compile(r"\[T-(\d+)\]\s*$")
 DEFAULT_DESCRIPTION_TEMPLATE = "{date} {employee}: {task} - {description}"
+BRACKETS = {"(": ")", "[": "]", "<": ">", "“": "”"}
 # Fields other modules may still write on approved lines: they change nothing on the invoice
 # (Enterprise timesheet_grid's validation flag).
 LOCK_FREE_FIELDS = frozenset({"validated", "validated_status"})
@@ -34,6 +36,69 @@ def marker_line_id(description):
     """The Odoo line id found in an e-conomic line description, or None."""
     match = MARKER_RE.search(description or "")
     return int(match.group(1)) if match else None
+
+
+def _is_separator(text):
+    """Whether a template's literal text only separates (no letter or digit in it)."""
+    return not any(char.isalnum() for char in text)
+
+
+def _brackets(texts, kind):
+    return "".join(char for text in texts for char in text if char in kind)
+
+
+def fill_template(template, values):
+    """``template.format(**values)`` without the separators left over by empty placeholders.
+
+    Between two filled values only the separator (punctuation, spaces) that followed the
+    first of them is kept, with the brackets of the skipped ones; literal text with words in
+    it is always kept, and so are the text before the first and after the last placeholder.
+    Brackets right around an empty placeholder go with it. So
+    ``"{employee}: {task} - {description}"`` without a task reads ``"Anna: Design work"``,
+    not ``"Anna: - Design work"``.
+
+    :raises KeyError, IndexError, ValueError: on an unknown placeholder or a bad format
+    """
+    formatter = string.Formatter()
+    literals = [""]  # literals[i] comes before filled[i]; the last one ends the text
+    filled = []
+    for literal, name, spec, conversion in formatter.parse(template):
+        literals[-1] += literal
+        if name is None:
+            continue
+        if not name:
+            raise IndexError("positional placeholders are not supported")
+        value, _key = formatter.get_field(name, (), values)
+        value = formatter.format_field(formatter.convert_field(value, conversion), spec or "")
+        filled.append(value.strip())
+        literals.append("")
+    for index, value in enumerate(filled):
+        before, after = literals[index].rstrip(), literals[index + 1].lstrip()
+        if not value and before and after[:1] == BRACKETS.get(before[-1], "\0"):
+            literals[index], literals[index + 1] = before[:-1], after[1:]
+    kept = [index for index, value in enumerate(filled) if value]
+    if not kept:
+        return "".join(literals[:1] + literals[1:][-1:])
+    # The literal texts between two kept values (or the start / the end and a kept value).
+    gaps = [literals[1 : kept[0] + 1]]
+    gaps += [literals[a + 1 : b + 1] for a, b in zip(kept, kept[1:], strict=False)]
+    gaps.append(literals[kept[-1] + 1 : -1])
+    closers, openers = "".join(BRACKETS.values()), "".join(BRACKETS)
+    parts = [literals[0]]
+    for position, gap in enumerate(gaps):
+        words = [text for text in gap if not _is_separator(text)]
+        if words:
+            parts.append("".join(words))
+        elif position == 0:
+            parts.append(_brackets(gap, openers))
+        elif position == len(gaps) - 1:
+            parts.append(_brackets(gap, closers))
+        elif gap:
+            parts.append(_brackets(gap[1:], closers) + gap[0] + _brackets(gap[1:], openers))
+        if position < len(kept):
+            parts.append(filled[kept[position]])
+    parts.append(literals[-1])
+    return "".join(parts)
 
 
 class AccountAnalyticLine(models.Model):
@@ -434,9 +499,9 @@ class AccountAnalyticLine(models.Model):
             "hours": f"{self.unit_amount:.2f}",
         }
         try:
-            text = template.format(**values)
-        except (KeyError, IndexError, ValueError):
-            text = DEFAULT_DESCRIPTION_TEMPLATE.format(**values)
+            text = fill_template(template, values)
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+            text = fill_template(DEFAULT_DESCRIPTION_TEMPLATE, values)
         text = " ".join(text.split())
         marker = line_marker(self.id)
         # e-conomic accepts 2500 characters; the marker must survive any truncation.

@@ -3,8 +3,12 @@
 """Booked invoices of e-conomic, kept in Odoo as the project's invoice archive."""
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount, formatLang
 
+from ..economic import exceptions as economic_errors
 from .account_analytic_line import marker_line_id
+from .economic_sync_mixin import economic_error_text
 
 FIK_CARD_TYPE = "71"
 FIK_PAYMENT_ID_DIGITS = 15  # 14 digits + a mod-10 check digit
@@ -83,6 +87,11 @@ class EconomicInvoice(models.Model):
         "UNIQUE(company_id, number)", "This booked invoice is already stored."
     )
 
+    @api.depends("number")
+    def _compute_display_name(self):
+        for invoice in self:
+            invoice.display_name = self.env._("Invoice %(number)s", number=invoice.number)
+
     @api.depends("timesheet_ids")
     def _compute_timesheet_count(self):
         for invoice in self:
@@ -141,11 +150,24 @@ class EconomicInvoice(models.Model):
             }
         )
 
+    def _economic_format_amount(self, amount):
+        """``amount`` in the invoice's currency, formatted for the user's language."""
+        self.ensure_one()
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", self.currency or "")], limit=1)
+        )
+        if currency:
+            return format_amount(self.env, amount, currency)
+        text = formatLang(self.env, amount, digits=2)
+        return f"{text} {self.currency}" if self.currency else text
+
     def _economic_render_pdf(self):
         """The invoice rendered by Odoo: (content, mimetype, extension).
 
-        Without wkhtmltopdf (and in tests) Odoo's report engine returns HTML; it is archived
-        as HTML then rather than as a broken PDF.
+        Needs wkhtmltopdf (the caller checks it). In test mode Odoo's report engine returns
+        HTML instead of a PDF: it is archived as HTML then.
         """
         self.ensure_one()
         content, report_type = (
@@ -167,3 +189,28 @@ class EconomicInvoice(models.Model):
         action["domain"] = [("economic_invoice_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    def action_economic_download_pdf(self):
+        self.ensure_one()
+        if not self.pdf_attachment_id:
+            raise UserError(self.env._("This invoice has no archived PDF yet."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.pdf_attachment_id.id}?download=true",
+            "target": "download",
+        }
+
+    def action_economic_fetch_pdf(self):
+        """Archive the PDF of an invoice stored without one (reads from e-conomic only)."""
+        self.ensure_one()
+        if not self.env.user.has_group("economic_connector.group_economic_bookkeeper"):
+            raise UserError(self.env._("Only bookkeepers can fetch invoice PDFs."))
+        try:
+            attachment, remarks = (
+                self.env["economic.invoice.sync"].sudo()._economic_archive_missing_pdf(self.sudo())
+            )
+        except economic_errors.EconomicError as exc:
+            raise UserError(economic_error_text(self.env, exc)) from exc
+        if not attachment:
+            raise UserError("\n".join(remarks))
+        return True

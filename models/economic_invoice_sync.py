@@ -177,6 +177,9 @@ class EconomicInvoiceSync(models.AbstractModel):
                     self._economic_process_project(project, batch)
                 except economic_errors.AuthenticationError:
                     batches[company.id] = None  # refused tokens: the company's other projects wait
+                except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
+                    _logger.exception("e-conomic: sending for project %s failed", project.id)
+                    self._economic_project_crashed(project, batch, exc)
                 finally:
                     self._economic_release(project)
             if not cron._commit_progress(1):
@@ -252,14 +255,42 @@ class EconomicInvoiceSync(models.AbstractModel):
         project.write(vals)
         self._economic_commit()
 
-    def _economic_outbox_failed(self, project, exc):
-        """Keep everything queued with the reason, and try again later (backoff)."""
+    def _economic_project_crashed(self, project, batch, exc):
+        """An unexpected error (a bug, a database error) while working on one project.
+
+        Everything since the project's last commit is rolled back; the project keeps its work
+        queued with the error and is retried later (backoff), the other projects go on. What
+        was committed before (keys, a booked invoice) stays, so the retry resumes from there.
+        """
+        self.env.cr.rollback()
+        if batch.run and not batch.run.exists():
+            batch.run = None  # created in the rolled-back part
+        text = self._economic_unexpected_text(exc)
+        self._economic_outbox_failed(project, exc, text=text)
+        run = self._economic_batch_run(batch)
+        run._economic_count("errors")
+        run._economic_add_issue(project, text)
+        self._economic_commit()
+
+    def _economic_unexpected_text(self, exc):
+        return self.env._(
+            "Unexpected error while working on the e-conomic invoice of this project: "
+            "%(error)s. The work stays queued and is tried again later; if it keeps failing, "
+            "tell your administrator.",
+            error=economic_error_text(self.env, exc),
+        )
+
+    def _economic_outbox_failed(self, project, exc, text=None):
+        """Keep everything queued with the reason, and try again later (backoff).
+
+        :param text: the reason shown to users (default: ``exc`` explained)
+        """
         attempts = project.economic_attempts + 1
         delay = min(timedelta(seconds=30 * 2 ** (attempts - 1)), BACKOFF_CAP)
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             delay = max(delay, timedelta(seconds=float(retry_after)))
-        text = economic_error_text(self.env, exc)
+        text = text or economic_error_text(self.env, exc)
         first = project.economic_error != text
         project.write(
             {
@@ -549,7 +580,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         try:
             draft = client.get_draft(number)
         except economic_errors.NotFoundError:
-            self._economic_draft_gone(project, client)
+            self._economic_draft_gone(project, client, run=self._economic_batch_run(batch))
             return
         if not project.economic_book_key:
             project.write(
@@ -567,15 +598,36 @@ class EconomicInvoiceSync(models.AbstractModel):
         booked = client.book_draft(number, idempotency_key=project.economic_book_key)
         if not booked.get("lines") and booked.get("bookedInvoiceNumber"):
             booked = client.get_booked(booked["bookedInvoiceNumber"])
-        self._economic_record_booked(project, client, booked)
+        self._economic_record_booked(project, client, booked, run=self._economic_batch_run(batch))
 
-    def _economic_draft_gone(self, project, client):
+    def _economic_draft_gone(self, project, client, run=None):
         """The project's draft is no longer in e-conomic: booked there, or deleted."""
+        stored = self._economic_stored_booking(project)
+        if stored:
+            # Booked and stored by an earlier run that stopped before closing the project.
+            self._economic_close_booked(project, client, stored, run=run)
+            return
         booked = self._economic_find_booked(project, client)
         if booked:
-            self._economic_record_booked(project, client, booked)
+            self._economic_record_booked(project, client, booked, run=run)
         else:
             self._economic_draft_deleted(project)
+
+    def _economic_stored_booking(self, project):
+        """The booked invoice already stored for the project's current draft, if any."""
+        if not project.economic_draft_number:
+            return self.env["economic.invoice"]
+        return (
+            self.env["economic.invoice"]
+            .sudo()
+            .search(
+                [
+                    ("project_id", "=", project.id),
+                    ("draft_number", "=", project.economic_draft_number),
+                ],
+                limit=1,
+            )
+        )
 
     def _economic_find_booked(self, project, client):
         """The booked invoice that came from this project's current draft, if any."""
@@ -614,13 +666,21 @@ class EconomicInvoiceSync(models.AbstractModel):
             booked = client.get_booked(booked["bookedInvoiceNumber"])
         return booked
 
-    def _economic_record_booked(self, project, client, booked):
-        """Store the booked invoice, archive its PDF, mark the lines invoiced, close."""
-        draft_number = project.economic_draft_number
+    def _economic_record_booked(self, project, client, booked, run=None):
+        """Store the booked invoice (committed at once: the booking is a fact), then close."""
         invoice = self.env["economic.invoice"].sudo()._economic_create_from_booked(project, booked)
         self._economic_commit()
-        attachment = self._economic_archive_pdf(invoice, client)
-        booked_ids = {marker_line_id(line.get("description")) for line in booked.get("lines") or []}
+        self._economic_close_booked(project, client, invoice, run=run)
+
+    def _economic_close_booked(self, project, client, invoice, run=None):
+        """Archive the invoice's PDF, mark the lines invoiced, close the project.
+
+        A PDF that cannot be archived is reported (chatter, run) but never keeps the project
+        open: the invoice is booked in e-conomic whatever happens to its PDF in Odoo.
+        """
+        draft_number = project.economic_draft_number
+        attachment, remarks = self._economic_archive_pdf_safely(invoice, client)
+        booked_ids = {line.get("timesheet") for line in invoice.lines or []} - {None}
         candidates = (
             self.env["account.analytic.line"]
             .sudo()
@@ -628,7 +688,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                 [
                     ("project_id", "=", project.id),
                     "|",
-                    ("id", "in", [i for i in booked_ids if i]),
+                    ("id", "in", list(booked_ids)),
                     "&",
                     ("economic_line_state", "in", ("on_draft", "error")),
                     ("economic_draft_number", "=", draft_number),
@@ -656,12 +716,11 @@ class EconomicInvoiceSync(models.AbstractModel):
         )
         project._economic_forget_draft("booked")
         body = self.env._(
-            "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s %(currency)s, "
-            "%(count)s timesheet lines invoiced. The project is closed.",
+            "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, %(count)s "
+            "timesheet lines invoiced. The project is closed.",
             number=invoice.number,
             draft=draft_number,
-            gross=invoice.gross_amount,
-            currency=invoice.currency or "",
+            gross=invoice._economic_format_amount(invoice.gross_amount),
             count=len(invoiced),
         )
         if missing:
@@ -670,22 +729,76 @@ class EconomicInvoiceSync(models.AbstractModel):
                 body=body,
                 count=len(missing),
             )
+        if remarks:
+            body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(remarks))
         project._economic_post(body, attachment_ids=attachment.ids)
+        if remarks:
+            self._economic_report_archive_problem(project, invoice, attachment, remarks, run)
         self._economic_commit()
 
+    def _economic_report_archive_problem(self, project, invoice, attachment, remarks, run):
+        """List the PDF problem in the run summary (a run of its own when none is open)."""
+        own_run = not run
+        if own_run:
+            run = self.env["economic.run"]._economic_start(project._economic_company(), "invoices")
+        for remark in remarks:
+            run._economic_add_issue(invoice, remark)
+        if not attachment:
+            run._economic_count("errors")
+        if own_run:
+            run._economic_finish()
+
+    def _economic_archive_pdf_safely(self, invoice, client):
+        """``_economic_archive_pdf``, with any failure turned into a remark."""
+        try:
+            with self.env.cr.savepoint():
+                return self._economic_archive_pdf(invoice, client)
+        except Exception as exc:  # noqa: BLE001 - the booking must be recorded whatever happens
+            _logger.exception("PDF of booked invoice %s not archived", invoice.number)
+            return self.env["ir.attachment"], [
+                self.env._(
+                    "The PDF of invoice %(number)s could not be archived: %(error)s. Open the "
+                    "invoice and use “Fetch PDF” to try again.",
+                    number=invoice.number,
+                    error=economic_error_text(self.env, exc),
+                )
+            ]
+
     def _economic_archive_pdf(self, invoice, client):
-        """Fetch (e-conomic layout) or render (Odoo layout) the invoice's PDF and attach it to
-        the invoice and its project; an empty recordset when e-conomic's PDF is unavailable."""
+        """Render (Odoo layout) or fetch (e-conomic layout) the invoice's PDF and attach it to
+        the invoice and its project.
+
+        Without wkhtmltopdf, or when Odoo's rendering fails, the archive holds e-conomic's PDF
+        of the booked invoice instead, and a remark says why.
+
+        :return: (the attachment, or an empty recordset when no PDF could be had; a list of
+            remarks for the chatter)
+        """
         if invoice.pdf_attachment_id:
-            return invoice.pdf_attachment_id
+            return invoice.pdf_attachment_id, []
+        remarks = []
+        rendered = None
         if invoice.layout_source == "odoo":
-            content, mimetype, extension = invoice._economic_render_pdf()
+            rendered, remark = self._economic_render_odoo_layout(invoice)
+            if remark:
+                remarks.append(remark)
+        if rendered:
+            content, mimetype, extension = rendered
         else:
             try:
                 content = client.get_booked_pdf(invoice.number)
             except economic_errors.EconomicError as exc:
                 _logger.warning("PDF of booked invoice %s not fetched: %s", invoice.number, exc)
-                return self.env["ir.attachment"]
+                remarks.append(
+                    self.env._(
+                        "The PDF of invoice %(number)s could not be fetched from e-conomic: "
+                        "%(error)s. The invoice is stored without PDF; open it and use "
+                        "“Fetch PDF” to try again.",
+                        number=invoice.number,
+                        error=economic_error_text(self.env, exc),
+                    )
+                )
+                return self.env["ir.attachment"], remarks
             mimetype, extension = "application/pdf", "pdf"
         attachment = (
             self.env["ir.attachment"]
@@ -703,7 +816,43 @@ class EconomicInvoiceSync(models.AbstractModel):
             )
         )
         invoice.write({"pdf_attachment_id": attachment.id})
-        return attachment
+        return attachment, remarks
+
+    def _economic_render_odoo_layout(self, invoice):
+        """Odoo's rendering of the invoice, or None with the reason why not.
+
+        :return: ((content, mimetype, extension) or None, remark or None)
+        """
+        state = self.env["ir.actions.report"].get_wkhtmltopdf_state()
+        if state in ("install", "broken"):
+            return None, self.env._(
+                "The Odoo invoice layout needs wkhtmltopdf on the Odoo server, which is missing "
+                "or not working: e-conomic's PDF of the invoice is archived instead. Install "
+                "wkhtmltopdf to archive invoices in Odoo's layout."
+            )
+        try:
+            with self.env.cr.savepoint():
+                return invoice._economic_render_pdf(), None
+        except Exception as exc:  # noqa: BLE001 - e-conomic's PDF is the fallback
+            _logger.warning("Odoo could not render booked invoice %s: %s", invoice.number, exc)
+            return None, self.env._(
+                "Odoo could not render its invoice layout (%(error)s): e-conomic's PDF of the "
+                "invoice is archived instead.",
+                error=str(exc) or exc.__class__.__name__,
+            )
+
+    @api.model
+    def _economic_archive_missing_pdf(self, invoice):
+        """Archive the PDF of a booked invoice stored without one (only reads e-conomic)."""
+        attachment, remarks = self._economic_archive_pdf(
+            invoice, invoice.company_id._economic_client()
+        )
+        if attachment and invoice.project_id:
+            body = self.env._("PDF of invoice %(number)s archived.", number=invoice.number)
+            if remarks:
+                body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(remarks))
+            invoice.project_id._economic_post(body, attachment_ids=attachment.ids)
+        return attachment, remarks
 
     # === POLL (cron "notice drafts and booked invoices") === #
 
@@ -754,6 +903,10 @@ class EconomicInvoiceSync(models.AbstractModel):
                 self._economic_check_draft(project, client, summary, sent)
             except economic_errors.EconomicError as exc:
                 self._economic_outbox_failed(project, exc)
+            except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
+                _logger.exception("e-conomic: polling the draft of project %s failed", project.id)
+                self.env.cr.rollback()
+                self._economic_outbox_failed(project, exc, text=self._economic_unexpected_text(exc))
             finally:
                 self._economic_release(project)
         for number, summary in drafts.items():

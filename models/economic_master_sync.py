@@ -422,6 +422,7 @@ class EconomicMasterSync(models.AbstractModel):
         # earlier could fail on rows changed meanwhile).
         cron._commit_progress()
         for employee, payload, write_date in prepared:
+            employee = employee.with_prefetch()  # alone: each commit empties the cache
             if not employee._economic_lock_unchanged(write_date):
                 continue  # another run sends it, or it changed: the next run sends it
             try:
@@ -639,7 +640,9 @@ class EconomicMasterSync(models.AbstractModel):
         notes = {}
         try:
             for send in prepared:
-                partner = send["partner"]
+                # Alone: each commit empties the cache, and prefetching the whole batch again
+                # for every customer would cost more than it saves.
+                partner = send["partner"] = send["partner"].with_prefetch()
                 if not partner._economic_lock_unchanged(send["write_date"]):
                     continue  # another run sends it, or it changed: the next batch sends it
                 try:

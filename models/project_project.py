@@ -498,6 +498,20 @@ class ProjectProject(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "economic_connector.action_economic_timesheet_lines"
         )
-        action["domain"] = [("project_id", "=", self.id)]
-        action["context"] = {"search_default_economic_to_approve": 1, "default_project_id": self.id}
+        if self.economic_draft_number:
+            # The lines Odoo put on the current draft (errors included), whatever their state.
+            action["domain"] = [
+                ("project_id", "=", self.id),
+                ("economic_draft_number", "=", self.economic_draft_number),
+            ]
+            action["name"] = self.env._(
+                "Draft invoice %(number)s", number=self.economic_draft_number
+            )
+        else:
+            action["domain"] = [
+                ("project_id", "=", self.id),
+                ("economic_line_state", "=", "approved"),
+            ]
+            action["name"] = self.env._("Approved, waiting for the draft invoice")
+        action["context"] = {"default_project_id": self.id}
         return action

@@ -8,8 +8,9 @@ Run it in an Odoo shell on a database with economic_connector installed (it comm
 
 It connects the current company to a fresh FakeEconomic (requests.Session.send is routed to
 the fake while it runs), creates 10,000 customers and measures three runs of the master-data
-job, through the same method the scheduled job calls (``_economic_sync_master_data``), called
-again while it reports more work, as the job's re-triggers do:
+job, through the method the scheduled job calls
+(``economic.master.sync._economic_sync_master_data``), called again while it reports more
+work, as the job's re-triggers do:
 
 - first export: every customer is new (target: one write per customer, at most 20 reads)
 - nothing changed (target: at most 3 calls, under 2 seconds)
@@ -18,6 +19,8 @@ again while it reports more work, as the job's re-triggers do:
 The fake's rate limit is lifted: the benchmark counts our calls, not e-conomic's throttling.
 Environment: BENCH_CUSTOMERS (default 10000), BENCH_EDITS (default 100).
 """
+# pylint: disable=print-used
+# (a command-line report: printing its table is its purpose)
 
 import os
 import random

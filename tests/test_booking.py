@@ -3,12 +3,20 @@
 import base64
 import html
 from datetime import date, timedelta
+from unittest.mock import patch
+
+from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import format_amount, mute_logger
 
 from ..models.economic_invoice import fik_payment_id, fik_payment_line, luhn_check_digit
 from .test_timesheet_approval import EconomicInvoicingCase
+
+REPORT_CLASS_PATH = "odoo.addons.base.models.ir_actions_report.IrActionsReport"
+SYNC_LOGGER = "odoo.addons.economic_connector.models.economic_invoice_sync"
+SYNC_CLASS_PATH = f"{SYNC_LOGGER}.EconomicInvoiceSync"
 
 
 @tagged("post_install", "-at_install")
@@ -56,6 +64,19 @@ class TestBooking(EconomicInvoicingCase):
         self.assertEqual(len(message), 1, "the PDF is archived in the project's chatter")
         self.assertIn(f"Invoice {number} booked", message.body)
         return invoice
+
+    def booked_message(self, project, number):
+        return project.message_ids.filtered(lambda m: f"Invoice {number} booked" in m.body)
+
+    def archive_issues(self, invoice):
+        return self.env["economic.run.issue"].search(
+            [("res_model", "=", "economic.invoice"), ("res_id", "=", invoice.id)]
+        )
+
+    def assertEconomicPdfArchived(self, invoice):
+        self.assertEqual(invoice.pdf_attachment_id.mimetype, "application/pdf")
+        self.assertTrue(base64.b64decode(invoice.pdf_attachment_id.datas).startswith(b"%PDF"))
+        self.assertTrue(self.fake_calls("GET", f"/invoices/booked/{invoice.number}/pdf"))
 
     def test_book_from_odoo(self):
         project, lines = self.project_with_lines()
@@ -116,12 +137,166 @@ class TestBooking(EconomicInvoicingCase):
         self.poll()
         self.assertBooked(project, lines, number)
 
+    def test_booked_message_formats_the_amount(self):
+        project, lines = self.project_with_lines()
+        self.book_in_odoo(project)
+        self.send()
+        invoice = self.assertBooked(project, lines, max(self.fake.booked))
+        dkk = self.env.ref("base.DKK")
+        self.assertEqual(invoice.gross_amount, 7125.0)
+        body = html.unescape(self.booked_message(project, invoice.number).body)
+        self.assertIn(format_amount(self.env, 7125.0, dkk), body)
+        self.assertIn("7,125.00", body, "thousands separator of the user's language")
+
+    def test_odoo_layout_without_wkhtmltopdf_archives_economic_pdf(self):
+        """Outside tests Odoo cannot render a PDF without wkhtmltopdf: e-conomic's PDF is
+        archived instead, the chatter and the run say why, and the project is closed."""
+        self.company.economic_invoice_layout_source = "odoo"
+        project, lines = self.project_with_lines()
+        self.book_in_odoo(project)
+        self.fake.reset_calls()
+        with patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="install"):
+            self.send()
+        invoice = self.assertBooked(project, lines, max(self.fake.booked))
+        self.assertEconomicPdfArchived(invoice)
+        self.assertIn("needs wkhtmltopdf", self.booked_message(project, invoice.number).body)
+        self.assertEqual(len(self.archive_issues(invoice)), 1, "the run lists the remark")
+
+    def test_odoo_layout_render_error_archives_economic_pdf(self):
+        self.company.economic_invoice_layout_source = "odoo"
+        project, lines = self.project_with_lines()
+        self.book_in_odoo(project)
+        self.fake.reset_calls()
+        refusal = UserError("Unable to find Wkhtmltopdf on this system.")
+        with (
+            patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"),
+            patch(f"{REPORT_CLASS_PATH}._render_qweb_pdf", side_effect=refusal),
+        ):
+            self.send()
+        invoice = self.assertBooked(project, lines, max(self.fake.booked))
+        self.assertEconomicPdfArchived(invoice)
+        self.assertIn(
+            "Unable to find Wkhtmltopdf", self.booked_message(project, invoice.number).body
+        )
+
+    @mute_logger(SYNC_LOGGER)  # the expected failure is logged with its traceback
+    def test_archiving_failure_never_leaves_the_project_queued(self):
+        """A failure after e-conomic booked: the booking is recorded, the project closed, the
+        problem reported; the bookkeeper fetches the PDF later."""
+        project, lines = self.project_with_lines()
+        self.book_in_odoo(project)
+        with patch(
+            f"{SYNC_CLASS_PATH}._economic_archive_pdf", side_effect=RuntimeError("disk full")
+        ):
+            self.send()
+        number = max(self.fake.booked)
+        invoice = project.economic_invoice_ids
+        self.assertEqual(invoice.number, number)
+        self.assertEqual(project.economic_draft_state, "booked")
+        self.assertFalse(project.active)
+        self.assertFalse(project.economic_outbox_pending)
+        self.assertEqual(set(lines.mapped("economic_line_state")), {"invoiced"})
+        self.assertFalse(invoice.pdf_attachment_id)
+        body = self.booked_message(project, number).body
+        self.assertIn("could not be archived", body)
+        self.assertIn("disk full", body)
+        issue = self.archive_issues(invoice)
+        self.assertEqual(len(issue), 1)
+        self.assertEqual(issue.run_id.errors, 1)
+        invoice.with_user(self.bookkeeper).action_economic_fetch_pdf()
+        self.assertEconomicPdfArchived(invoice)
+        self.fake.reset_calls()
+        self.send()
+        self.poll()
+        self.assertNoWrites("booked once")
+
+    def test_economic_pdf_unavailable_still_closes_the_project(self):
+        project, lines = self.project_with_lines()
+        number = self.fake.book(project.economic_draft_number)
+        self.fake.fail_next(1, 404, method="GET", path=f"/invoices/booked/{number}/pdf")
+        self.poll()
+        invoice = project.economic_invoice_ids
+        self.assertEqual(set(lines.mapped("economic_line_state")), {"invoiced"})
+        self.assertFalse(project.active)
+        self.assertFalse(invoice.pdf_attachment_id)
+        self.assertIn("could not be fetched", self.booked_message(project, number).body)
+        self.assertEqual(self.archive_issues(invoice).run_id.errors, 1)
+
+    @mute_logger(SYNC_LOGGER)  # the expected failure is logged with its traceback
+    def test_crash_after_booking_resumes_without_booking_again(self):
+        """An unexpected error after the booked invoice was stored: the next run closes the
+        project from the stored invoice instead of taking the draft for deleted."""
+        project, lines = self.project_with_lines()
+        self.book_in_odoo(project)
+        with patch(
+            f"{SYNC_CLASS_PATH}._economic_close_booked", side_effect=RuntimeError("worker bug")
+        ):
+            self.send()
+        self.assertEqual(len(self.fake.booked), 1)
+        self.assertEqual(len(project.economic_invoice_ids), 1, "stored: the booking is a fact")
+        self.assertEqual(project.economic_draft_state, "to_book")
+        self.assertIn("worker bug", project.economic_error)
+        self.expire_backoff(project)
+        self.fake.reset_calls()
+        self.send()
+        self.assertFalse(self.fake_calls("POST", "/invoices/booked"))
+        self.assertBooked(project, lines, max(self.fake.booked))
+        self.assertFalse(project.economic_error)
+
+    def test_invoice_display_name_and_download(self):
+        project, _lines = self.project_with_lines()
+        number = self.fake.book(project.economic_draft_number)
+        self.poll()
+        invoice = project.economic_invoice_ids.with_user(self.bookkeeper)
+        self.assertEqual(invoice.display_name, f"Invoice {number}")
+        action = invoice.action_economic_download_pdf()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(
+            action["url"], f"/web/content/{invoice.pdf_attachment_id.id}?download=true"
+        )
+
+    def test_book_wizard_warns_about_lines_not_approved(self):
+        project, _lines = self.project_with_lines()
+        self.make_lines(project, count=3)
+        action = project.with_user(self.bookkeeper).action_economic_book()
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.bookkeeper).with_context(action["context"])
+        ).save()
+        self.assertEqual(wizard.unapproved_count, 3)
+        arch = etree.fromstring(wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+        warning = arch.xpath("//div[field[@name='unapproved_count']]")
+        self.assertEqual(len(warning), 1)
+        self.assertIn("will not be on this invoice", "".join(warning[0].itertext()))
+
+    def test_money_is_hidden_from_plain_timesheet_users(self):
+        project, _lines = self.project_with_lines()
+        self.fake.book(project.economic_draft_number)
+        self.poll()
+
+        def form_arch(user):
+            views = project.with_user(user).get_views([(False, "form")])
+            return etree.fromstring(views["views"]["form"]["arch"])
+
+        money = (
+            "//button[@name='action_economic_view_invoices']",
+            "//button[@name='action_economic_view_lines']",
+            "//field[@name='economic_invoice_ids']",
+            "//field[@name='economic_draft_net_amount']",
+        )
+        employee_arch = form_arch(self.timesheet_user)
+        manager_arch = form_arch(self.approver)  # a project manager
+        for path in money:
+            self.assertFalse(employee_arch.xpath(path), path)
+            self.assertTrue(manager_arch.xpath(path), path)
+
     def test_odoo_layout_renders_the_invoice(self):
         self.company.economic_invoice_layout_source = "odoo"
         project, lines = self.project_with_lines()
         number = self.fake.book(project.economic_draft_number)
         self.fake.reset_calls()
-        self.poll()
+        # Odoo renders when wkhtmltopdf is there (in test mode the engine gives HTML).
+        with patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"):
+            self.poll()
         invoice = self.assertBooked(project, lines, number)
         self.assertFalse(self.fake_calls("GET", f"/invoices/booked/{number}/pdf"))
         # Without wkhtmltopdf (tests) Odoo's report engine gives HTML instead of a PDF.

@@ -340,6 +340,38 @@ class TestCustomerSync(CustomerSyncCase):
         self.assertFalse(self.company.economic_master_synced_at)
         self.assertTrue(self.env["economic.master.sync"]._economic_master_data_due(self.company))
 
+    def test_customer_being_sent_by_another_run_is_left_to_it(self):
+        """Two runs never send the same customer: while another transaction holds a
+        customer's row (another run is sending it), this run leaves it alone, key included;
+        the next run sends it, once."""
+        self.empty_agreement()
+        # Committed before the test, so that another connection can lock its row; it becomes
+        # a customer through a project, which does not write that row.
+        held = self.env.ref("base.partner_admin")
+        self.env["project.project"].create({"name": "Admin's project", "partner_id": held.id})
+        free = self.customer(name="Free One")
+        # Fail rather than wait if this test's transaction ever needs the held row.
+        self.env.cr.execute("SET LOCAL lock_timeout = '5s'")
+        other_worker = self.registry.cursor()
+        try:
+            other_worker.execute(
+                "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE NOWAIT", [held.id]
+            )
+            self.assertTrue(self.sync(), "the held customer is still to send")
+        finally:
+            other_worker.rollback()
+            other_worker.close()
+        self.assertEqual(free.economic_state, "synced")
+        self.assertFalse(held.economic_number)
+        self.assertFalse(held.economic_idempotency_key, "not even its key was written")
+        self.assertEqual(len(self.fake_calls("POST", "/customers")), 1)
+        self.assertEqual(self.last_run().state, "running")
+        self.sync()
+        self.assertEqual(held.economic_state, "synced")
+        self.assertEqual(len(self.fake_calls("POST", "/customers")), 2, "each sent once")
+        self.assertEqual(len(self.fake.customers), 2)
+        self.assertEqual((self.last_run().state, self.last_run().created), ("done", 2))
+
     def test_export_helper_for_projects(self):
         """The public helper used before creating a draft: contact -> commercial partner."""
         self.empty_agreement()

@@ -5,8 +5,11 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .test_timesheet_approval import CUSTOMER_NUMBER, EconomicInvoicingCase
+
+SYNC_LOGGER = "odoo.addons.economic_connector.models.economic_invoice_sync"
 
 
 @tagged("post_install", "-at_install")
@@ -153,7 +156,56 @@ class TestDraftInvoice(EconomicInvoicingCase):
         self.send()
         self.assertOnDraftOnce(edited | removed | kept, number)
 
+    def test_draft_smart_button_shows_the_lines_on_the_draft(self):
+        project = self.project_with_draft()
+        on_draft = self.make_lines(project, count=2)
+        waiting = self.make_lines(project)
+        self.approve(on_draft)
+        self.send()
+        action = project.with_user(self.approver).action_economic_view_lines()
+        self.assertNotIn("search_default_economic_to_approve", action["context"])
+        shown = self.env["account.analytic.line"].search(action["domain"])
+        self.assertEqual(shown, on_draft)
+        self.assertNotIn(waiting, shown)
+        self.assertIn(str(project.economic_draft_number), action["name"])
+
+    def test_chatter_subtype_adds_no_description_line(self):
+        subtype = self.env.ref("economic_connector.mt_project_economic_sync")
+        self.assertFalse(subtype.description, "it would be printed above every message")
+
     # === SENDING: OUTBOX === #
+
+    @mute_logger(SYNC_LOGGER)  # the expected failure is logged with its traceback
+    def test_unexpected_error_in_one_project_does_not_stop_the_others(self):
+        broken, healthy = self.project_with_draft(name="Broken"), self.project_with_draft()
+        broken_lines, healthy_lines = self.make_lines(broken), self.make_lines(healthy)
+        self.approve(broken_lines | healthy_lines)
+        sync_class = type(self.env["economic.invoice.sync"])
+        original = sync_class._economic_send_lines
+
+        def send_lines(sync, project, batch, queued):
+            if project.name == "Broken":
+                project.write({"economic_draft_line_count": 99})  # rolled back
+                raise ZeroDivisionError("a bug")
+            return original(sync, project, batch, queued)
+
+        with patch.object(sync_class, "_economic_send_lines", send_lines):
+            self.send()
+        self.assertOnDraftOnce(healthy_lines, healthy.economic_draft_number)
+        self.assertEqual(broken_lines.economic_line_state, "approved", "still queued")
+        self.assertEqual(broken.economic_draft_line_count, 0, "rolled back to its last commit")
+        self.assertIn("a bug", broken.economic_error)
+        self.assertTrue(broken.economic_outbox_pending)
+        self.assertTrue(broken.economic_next_attempt, "retried later (backoff)")
+        self.assertFalse(broken.economic_lease_until, "the lease is released")
+        run = self.env["economic.run"].search([("kind", "=", "timesheets")], limit=1)
+        self.assertEqual(run.errors, 1)
+        self.assertEqual(run.issue_ids.res_id, broken.id)
+        self.assertEqual(run.state, "done")
+        self.expire_backoff(broken)
+        self.send()
+        self.assertOnDraftOnce(broken_lines, broken.economic_draft_number)
+        self.assertFalse(broken.economic_error)
 
     def test_economic_down_during_approval(self):
         project = self.project_with_draft()

@@ -176,6 +176,30 @@ class TestTimesheetApproval(EconomicInvoicingCase):
         self.poll()
         self.assertEqual(project.economic_draft_net_amount, 3 * 1.5 * 950.0)
 
+    def test_description_without_task_leaves_no_dangling_separator(self):
+        project = self.make_project()
+        line = self.env["account.analytic.line"].create(
+            {
+                "project_id": project.id,
+                "employee_id": self.employee.id,
+                "name": "Projektstyring",
+                "unit_amount": 1.0,
+                "date": date(2026, 11, 2),
+            }
+        )
+        self.assertFalse(line.task_id)
+        marker = f"[T-{line.id}]"
+        self.assertEqual(
+            line._economic_description(), f"2026-11-02 Anna Jensen: Projektstyring {marker}"
+        )
+        line.name = "/"
+        self.assertEqual(line._economic_description(), f"2026-11-02 Anna Jensen {marker}")
+        template = "{project} / {task} ({description}) {hours} h"
+        self.assertEqual(line._economic_description(template), f"Website / 1.00 h {marker}")
+        line.name = "Mails"
+        self.assertEqual(line._economic_description(template), f"Website / (Mails) 1.00 h {marker}")
+        self.assertEqual(line._economic_description("Time only"), f"Time only {marker}")
+
     def test_product_from_line_task_project_then_default(self):
         project = self.project_with_draft()
         task = self.env["project.task"].create(

@@ -22,6 +22,8 @@ class EconomicBookInvoice(models.TransientModel):
     net_amount = fields.Float(related="project_id.economic_draft_net_amount")
     currency = fields.Char(related="project_id.economic_draft_currency")
     queued_count = fields.Integer(related="project_id.economic_queued_line_count")
+    # Lines not approved yet are not on this invoice: they stay on the closed project.
+    unapproved_count = fields.Integer(related="project_id.economic_pending_line_count")
     date = fields.Date(required=True, default=fields.Date.context_today)
     due_date = fields.Date(
         compute="_compute_due_date",
