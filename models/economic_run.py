@@ -186,7 +186,12 @@ class EconomicRun(models.Model):
     def _gc_economic_runs(self):
         """Forget old runs (a sync every few minutes adds up); keep each company's last."""
         now = fields.Datetime.now()
-        last_runs = self.env["res.company"].sudo().search([]).economic_last_run_id
+        last_runs = (
+            self.env["res.company"]
+            .sudo()
+            .search([("economic_last_run_id", "!=", False)])
+            .economic_last_run_id
+        )
         idle = Domain.AND(Domain(key, "=", 0) for key in RUN_COUNTERS)
         expired = Domain("date_start", "<", now - RUN_RETENTION) | (
             Domain("date_start", "<", now - IDLE_RUN_RETENTION) & idle
