@@ -18,6 +18,7 @@ from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
 from ..models.economic_sync_mixin import economic_error_text, normalized_text
+from ..models.res_company import SYNC_CRON_XMLID
 
 MATCH_REASONS = [
     ("number", "Customer number"),
@@ -243,9 +244,7 @@ class EconomicCustomerMatch(models.TransientModel):
         company.sudo().write(
             {"economic_customers_matched": True, "economic_master_synced_at": False}
         )
-        cron = self.env.ref(
-            "economic_connector.ir_cron_economic_sync_master_data", raise_if_not_found=False
-        )
+        cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()
         return {
