@@ -3,6 +3,7 @@
 """python3 -m economic.fake [--host 127.0.0.1] [--port 8079] [--secret S] [--grant G]"""
 
 import argparse
+import contextlib
 import sys
 
 from .app import FakeEconomic
@@ -35,17 +36,17 @@ def main(argv=None):
     server = make_server(fake, args.host, args.port)
     host, port = server.server_address[:2]
     base = f"http://{host}:{port}"
-    print(f"Fake e-conomic listening on {base}", file=sys.stderr)
-    print(f"  rest_url={base}  openapi_url={base}", file=sys.stderr)
-    print(f"  X-AppSecretToken: {args.secret}", file=sys.stderr)
-    print(f"  X-AgreementGrantToken: {args.grant}", file=sys.stderr)
+    # The demo's operator reads these lines: a command-line banner, not a log.
+    sys.stderr.write(
+        f"Fake e-conomic listening on {base}\n"
+        f"  rest_url={base}  openapi_url={base}\n"
+        f"  X-AppSecretToken: {args.secret}\n"
+        f"  X-AgreementGrantToken: {args.grant}\n"
+    )
     sys.stderr.flush()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.server_close()
     return 0
 
 

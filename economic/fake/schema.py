@@ -193,22 +193,22 @@ def _check_string(value, schema, path, errors):
         errors.append(SchemaError(path, CODE_FORMAT, problem, value))
 
 
+def _is_iso_date(text):
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _format_problem(value, fmt):
     if fmt in ("full-date", "date"):
-        if DATE_RE.match(value):
-            try:
-                datetime.date.fromisoformat(value)
-                return None
-            except ValueError:
-                pass
         # e-conomic answers full-date fields such as lastUpdated with a timestamp
         # (economic-api.md §3.1); accept a date-time whose date part is valid.
-        if DATE_TIME_RE.match(value):
-            try:
-                datetime.date.fromisoformat(value[:10])
-                return None
-            except ValueError:
-                pass
+        if DATE_RE.match(value) and _is_iso_date(value):
+            return None
+        if DATE_TIME_RE.match(value) and _is_iso_date(value[:10]):
+            return None
         return f"'{value}' is not a valid date (YYYY-MM-DD)."
     if fmt == "date-time" and not DATE_TIME_RE.match(value):
         return f"'{value}' is not a valid date-time."

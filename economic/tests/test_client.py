@@ -74,6 +74,7 @@ class CannedSession(requests.Session):
 
 class ClientCase(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         sleep_patcher = patch.object(EconomicClient, "sleep")
         self.sleep = sleep_patcher.start()
         self.addCleanup(sleep_patcher.stop)

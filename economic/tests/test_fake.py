@@ -50,6 +50,7 @@ class FakeCase(unittest.TestCase):
     seed = True
 
     def setUp(self):
+        super().setUp()
         self.fake = FakeEconomic(seed=self.seed)
         self.fake.clock.freeze(1_780_000_000)  # 2026-05-28, no real time in these tests
         self.session = requests.Session()

@@ -82,6 +82,7 @@ class TestTerms(unittest.TestCase):
 
 class TestCombination(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.a, self.b, self.c = F.eq("a", 1), F.eq("b", 2), F.eq("c", 3)
 
     def test_same_operator_needs_no_parentheses(self):
@@ -104,7 +105,7 @@ class TestCombination(unittest.TestCase):
 
     def test_combining_with_a_string_is_refused(self):
         with self.assertRaises(TypeError):
-            self.a & "b$eq:2"  # noqa: B018
+            _ = self.a & "b$eq:2"
 
     def test_raw(self):
         self.assertEqual(str(F.raw("x$eq:$$") & self.a), "x$eq:$$$and:a$eq:1")
