@@ -467,9 +467,9 @@ class EconomicMasterSync(models.AbstractModel):
     @api.model
     def _economic_matching_needed_text(self):
         return self.env._(
-            "The e-conomic agreement already has customers: open Settings > e-conomic > "
-            "Match customers and confirm the proposal. Until then no customer is sent to "
-            "e-conomic, so that none is created twice."
+            "The e-conomic agreement already has customers: in Settings > e-conomic, click "
+            '"Match existing customers" and confirm the proposal. Until then no customer is '
+            "sent to e-conomic, so that none is created twice."
         )
 
     # === CUSTOMERS: E-CONOMIC -> ODOO === #

@@ -80,7 +80,7 @@ class EconomicRun(models.Model):
         for run in self:
             run.issue_count = len(run.issue_ids)
 
-    @api.depends("kind", *RUN_COUNTERS, "message", "state")
+    @api.depends("kind", *RUN_COUNTERS, "message", "state", "issue_ids")
     def _compute_summary(self):
         for run in self:
             run.summary = run._economic_summary_text()
@@ -116,6 +116,13 @@ class EconomicRun(models.Model):
             parts.append(env._("1 error"))
         elif self.errors:
             parts.append(env._("%(count)s errors", count=self.errors))
+        elif self.issue_ids:
+            # Remarks listed without an error count (e.g. a PDF not archived) still need a look.
+            issue_count = len(self.issue_ids)
+            if issue_count == 1:
+                parts.append(env._("1 record needs attention"))
+            else:
+                parts.append(env._("%(count)s records need attention", count=issue_count))
         if not parts:
             parts.append(env._("Running") if self.state == "running" else env._("Nothing to do"))
         summary = ", ".join(parts)
@@ -184,7 +191,10 @@ class EconomicRun(models.Model):
 
     @api.autovacuum
     def _gc_economic_runs(self):
-        """Forget old runs (a sync every few minutes adds up); keep each company's last."""
+        """Forget old runs (a sync every few minutes adds up); keep each company's last.
+
+        A run that did nothing and listed nothing needing attention goes after a week.
+        """
         now = fields.Datetime.now()
         last_runs = (
             self.env["res.company"]
@@ -192,7 +202,9 @@ class EconomicRun(models.Model):
             .search([("economic_last_run_id", "!=", False)])
             .economic_last_run_id
         )
-        idle = Domain.AND(Domain(key, "=", 0) for key in RUN_COUNTERS)
+        idle = Domain.AND(Domain(key, "=", 0) for key in RUN_COUNTERS) & Domain(
+            "issue_ids", "=", False
+        )
         expired = Domain("date_start", "<", now - RUN_RETENTION) | (
             Domain("date_start", "<", now - IDLE_RUN_RETENTION) & idle
         )

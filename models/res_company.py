@@ -13,6 +13,8 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..economic import const
 from ..economic.client import EconomicClient
+from ..economic.exceptions import EconomicError
+from .economic_sync_mixin import economic_error_text
 
 GRANT_REQUEST_URL = "https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
 CONNECT_RETURN_PATH = "/economic/connect/return"
@@ -94,6 +96,21 @@ class ResCompany(models.Model):
     economic_agreement_number = fields.Char(string="Agreement Number", readonly=True, copy=False)
     economic_agreement_name = fields.Char(string="Agreement Company", readonly=True, copy=False)
     economic_has_project_module = fields.Boolean(string="Project Module", readonly=True, copy=False)
+    economic_connection_tested_at = fields.Datetime(
+        string="Last Successful Test",
+        readonly=True,
+        copy=False,
+        help="When Test connection last reached the agreement shown.",
+    )
+    economic_connection_error = fields.Text(
+        string="Last Test Failure",
+        readonly=True,
+        copy=False,
+        help="Why the last Test connection failed; empty once a test succeeds.",
+    )
+    economic_connection_failed_at = fields.Datetime(
+        string="Last Failed Test", readonly=True, copy=False
+    )
     economic_connect_state = fields.Char(groups="base.group_system", copy=False)
     economic_connect_user_id = fields.Many2one("res.users", groups="base.group_system", copy=False)
     economic_connect_requested_at = fields.Datetime(groups="base.group_system", copy=False)
@@ -400,15 +417,26 @@ class ResCompany(models.Model):
     def _economic_test_connection(self):
         """Read the agreement (GET /self) and whether it has the Project module.
 
-        Stores what it learnt on the company. Reads only: nothing is written to e-conomic.
+        Stores what it learnt on the company, and when; a failure is stored too (the
+        agreement details of the last successful test are kept, with their date). Reads only:
+        nothing is written to e-conomic.
 
         :raise EconomicError: when e-conomic refuses or cannot be reached
         :return: ``{"number", "name", "has_project_module"}``
         """
         self.ensure_one()
         client = self._economic_client()
-        agreement = client.get_self() or {}
-        has_project_module = bool(client.has_project_module())
+        try:
+            agreement = client.get_self() or {}
+            has_project_module = bool(client.has_project_module())
+        except EconomicError as exc:
+            self.write(
+                {
+                    "economic_connection_error": economic_error_text(self.env, exc),
+                    "economic_connection_failed_at": fields.Datetime.now(),
+                }
+            )
+            raise
         info = {
             "number": str(agreement.get("agreementNumber") or ""),
             "name": (agreement.get("company") or {}).get("name") or "",
@@ -419,6 +447,9 @@ class ResCompany(models.Model):
                 "economic_agreement_number": info["number"],
                 "economic_agreement_name": info["name"],
                 "economic_has_project_module": has_project_module,
+                "economic_connection_tested_at": fields.Datetime.now(),
+                "economic_connection_error": False,
+                "economic_connection_failed_at": False,
             }
         )
         return info

@@ -42,6 +42,13 @@ class ResConfigSettings(models.TransientModel):
     economic_agreement_number = fields.Char(related="company_id.economic_agreement_number")
     economic_agreement_name = fields.Char(related="company_id.economic_agreement_name")
     economic_has_project_module = fields.Boolean(related="company_id.economic_has_project_module")
+    economic_connection_tested_at = fields.Datetime(
+        related="company_id.economic_connection_tested_at"
+    )
+    economic_connection_error = fields.Text(related="company_id.economic_connection_error")
+    economic_connection_failed_at = fields.Datetime(
+        related="company_id.economic_connection_failed_at"
+    )
     economic_customer_group_id = _related_choice("economic_customer_group_id")
     economic_fi_creditor = fields.Char(related="company_id.economic_fi_creditor", readonly=False)
     economic_invoice_layout_source = fields.Selection(
@@ -106,12 +113,12 @@ class ResConfigSettings(models.TransientModel):
 
     # === BUTTONS === #
 
-    def _economic_notification(self, title, message, kind="success", sticky=False):
+    def _economic_notification(self, message, kind="success", sticky=False):
+        """A notification without a title: each message names e-conomic already."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": title,
                 "message": message,
                 "type": kind,
                 "sticky": sticky,
@@ -121,7 +128,7 @@ class ResConfigSettings(models.TransientModel):
 
     def _economic_failure(self, exc):
         return self._economic_notification(
-            self.env._("e-conomic"), economic_error_text(self.env, exc), "danger", sticky=True
+            economic_error_text(self.env, exc), "danger", sticky=True
         )
 
     def action_economic_test_connection(self):
@@ -134,18 +141,19 @@ class ResConfigSettings(models.TransientModel):
             return self._economic_failure(exc)
         if info["has_project_module"]:
             message = self.env._(
-                "Connected to agreement %(number)s (%(name)s). Project module: yes.",
+                "Connected to e-conomic agreement %(number)s (%(name)s). Project module: yes.",
                 number=info["number"],
                 name=info["name"],
             )
-            return self._economic_notification(self.env._("e-conomic"), message)
+            return self._economic_notification(message)
         message = self.env._(
-            "Connected to agreement %(number)s (%(name)s). Project module: no. Add the Project "
-            "module to the agreement in e-conomic to use e-conomic's project features.",
+            "Connected to e-conomic agreement %(number)s (%(name)s). Project module: no. Add "
+            "the Project module to the agreement in e-conomic to use e-conomic's project "
+            "features.",
             number=info["number"],
             name=info["name"],
         )
-        return self._economic_notification(self.env._("e-conomic"), message, "warning", sticky=True)
+        return self._economic_notification(message, "warning", sticky=True)
 
     def action_economic_refresh_lists(self):
         """Reload customer groups, payment terms, VAT zones, layouts, products and employee
@@ -166,7 +174,7 @@ class ResConfigSettings(models.TransientModel):
             products=counts["product"],
             employee_groups=counts["employee_group"],
         )
-        return self._economic_notification(self.env._("e-conomic"), message)
+        return self._economic_notification(message)
 
     def action_economic_connect(self):
         """Open e-conomic's grant page; it returns the agreement grant token to Odoo."""
@@ -192,8 +200,9 @@ class ResConfigSettings(models.TransientModel):
         company.sudo().economic_master_synced_at = False
         self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
         return self._economic_notification(
-            self.env._("e-conomic"),
-            self.env._("The sync starts in a moment; its summary appears here when it is done."),
+            self.env._(
+                "The e-conomic sync starts in a moment; its summary appears here when it is done."
+            ),
         )
 
     def action_economic_open_runs(self):

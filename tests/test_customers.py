@@ -4,6 +4,8 @@
 
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -419,7 +421,11 @@ class TestCustomerMatching(CustomerSyncCase):
         self.assertNoCustomerWrites()
         self.assertEqual(len(self.fake.customers), 3)
         run = self.last_run()
-        self.assertIn("Match customers", run.message)
+        # The message names the Settings button as the form labels it.
+        arch = etree.fromstring(self.env["res.config.settings"].get_view()["arch"])
+        (button,) = arch.xpath("//button[@name='action_economic_match_customers']")
+        self.assertIn(f'"{button.get("string")}"', run.message)
+        self.assertIn("Match existing customers", run.message)
         self.assertEqual(run.skipped, 4)
         self.assertFalse(self.company.economic_customers_matched)
 
@@ -454,7 +460,22 @@ class TestCustomerMatching(CustomerSyncCase):
         # Per-line override: skip the e-mail match.
         lines[self.by_email].action = "skip"
         self.assertEqual((wizard.link_count, wizard.create_count, wizard.skip_count), (2, 1, 1))
-        wizard.action_confirm()
+        action = wizard.action_confirm()
+        # The user is told what was applied, and the run list records it.
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
+        self.assertFalse(action["params"].get("title"))
+        self.assertEqual(
+            action["params"]["message"],
+            "Customers matched with e-conomic: 2 linked, 1 to be created, 1 left out. "
+            "The sync sends them in a moment.",
+        )
+        run = self.last_run()
+        self.assertEqual(self.company.economic_last_run_id, run)
+        self.assertEqual((run.linked, run.skipped, run.state), (2, 1, "done"))
+        self.assertIn("1 still to be created", run.summary)
+        self.assertTrue(run.summary.startswith("2 customers linked, 1 customer skipped"))
+        self.assertNoWrites()
         self.assertEqual(self.by_cvr.economic_number, "1")
         self.assertEqual(self.by_name.economic_number, "2")
         self.assertTrue(self.by_email.economic_exclude)

@@ -110,6 +110,55 @@ class TestSettings(EconomicCase):
         self.assertFakeCalls("GET", "/self", 1)
         self.assertNoWrites()
 
+    def test_failed_test_keeps_the_last_success_dated_and_shows_the_failure(self):
+        self._settings().action_economic_test_connection()
+        company = self.company
+        tested_at = company.economic_connection_tested_at
+        self.assertTrue(tested_at)
+        self.assertFalse(company.economic_connection_error)
+        self.company.economic_grant_token = "revoked-grant"
+        params = self._settings().action_economic_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        settings = self._settings()
+        # The agreement stays, as the last successful test, with its date; the failure shows.
+        self.assertEqual(settings.economic_agreement_number, "1118081")
+        self.assertEqual(settings.economic_connection_tested_at, tested_at)
+        self.assertEqual(settings.economic_connection_error, params["message"])
+        self.assertTrue(settings.economic_connection_failed_at)
+        self.assertNotIn("revoked-grant", settings.economic_connection_error)
+        # A successful test clears the failure.
+        self.company.economic_grant_token = FAKE_GRANT
+        self._settings().action_economic_test_connection()
+        self.assertFalse(company.economic_connection_error)
+        self.assertFalse(company.economic_connection_failed_at)
+        self.assertGreaterEqual(company.economic_connection_tested_at, tested_at)
+
+    def test_settings_form_shows_the_test_dates_and_failure(self):
+        arch = self.env["res.config.settings"].get_view()["arch"]
+        for fname in (
+            "economic_connection_tested_at",
+            "economic_connection_error",
+            "economic_connection_failed_at",
+        ):
+            with self.subTest(field=fname):
+                self.assertIn(f'name="{fname}"', arch)
+
+    def test_notifications_have_no_redundant_title(self):
+        """Every message names e-conomic: a title "e-conomic" would only repeat it."""
+        settings = self._settings()
+        actions = [
+            settings.action_economic_test_connection(),
+            settings.action_economic_refresh_lists(),
+            settings.action_economic_sync_now(),
+        ]
+        self.fake.timeout_next(50)
+        actions.append(settings.action_economic_refresh_lists())
+        for action in actions:
+            params = action["params"]
+            with self.subTest(message=params["message"]):
+                self.assertFalse(params.get("title"))
+                self.assertIn("e-conomic", params["message"])
+
     def test_test_connection_with_a_revoked_token(self):
         self.company.economic_grant_token = "revoked-grant"
         params = self._settings().action_economic_test_connection()["params"]
@@ -310,6 +359,20 @@ class TestRunsAndErrors(EconomicCase):
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.economic_last_run_summary, run.summary)
 
+    def test_run_summary_mentions_issues_without_errors(self):
+        """A remark listed without an error (e.g. a PDF not archived) is not "Nothing to do"."""
+        run = self.env["economic.run"]._economic_start(self.company, "invoices")
+        partner = self.env["res.partner"].create({"name": "Remark Customer ApS"})
+        run._economic_finish()
+        self.assertEqual(run.summary, "Nothing to do")
+        run._economic_add_issue(partner, "The Odoo layout needs wkhtmltopdf")
+        self.assertEqual(run.summary, "1 record needs attention")
+        run._economic_add_issue(partner, "Another remark")
+        run._economic_count("sent", 2)
+        self.assertEqual(run.summary, "2 invoices sent, 2 records need attention")
+        run._economic_count("errors")
+        self.assertEqual(run.summary, "2 invoices sent, 1 error", "errors already say it")
+
     def test_run_stopped_by_a_revoked_token(self):
         run = self.env["economic.run"]._economic_start(self.company, "timesheets")
         message = economic_error_text(self.env, economic_exceptions.AuthenticationError(status=401))
@@ -340,11 +403,14 @@ class TestRunsAndErrors(EconomicCase):
 
         recent_idle, old_idle = past_run(2), past_run(10)
         busy, too_old = past_run(30, updated=3), past_run(100, updated=1)
+        with_remark = past_run(10)
+        with_remark._economic_add_issue(self.env.user.partner_id, "PDF not archived")
         last = past_run(200)
         self.company.economic_last_run_id = last
         runs._gc_economic_runs()
         self.assertEqual(
-            (recent_idle | old_idle | busy | too_old | last).exists(), recent_idle | busy | last
+            (recent_idle | old_idle | busy | too_old | with_remark | last).exists(),
+            recent_idle | busy | with_remark | last,
         )
 
     def test_unknown_counter_is_refused(self):

@@ -244,25 +244,45 @@ class EconomicCustomerMatch(models.TransientModel):
         company.sudo().write(
             {"economic_customers_matched": True, "economic_master_synced_at": False}
         )
+        self._economic_record_run()
         cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()
+        # No title: the message names e-conomic already.
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("e-conomic"),
-                "message": self.env._(
-                    "Customers matched: %(link)s linked, %(create)s to create, %(skip)s "
-                    "skipped. The sync sends them in a moment.",
-                    link=self.link_count,
-                    create=self.create_count,
-                    skip=self.skip_count,
-                ),
+                "message": self._economic_outcome_text(),
                 "type": "success",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _economic_outcome_text(self):
+        """What confirming applied, for the notification."""
+        return self.env._(
+            "Customers matched with e-conomic: %(linked)s linked, %(to_create)s to be created, "
+            "%(left_out)s left out. The sync sends them in a moment.",
+            linked=self.link_count,
+            to_create=self.create_count,
+            left_out=self.skip_count,
+        )
+
+    def _economic_record_run(self):
+        """Record the confirmation as a customer run, so that Settings and the run list show
+        it (links and skips counted) until the sync it triggers reports."""
+        run = self.env["economic.run"]._economic_start(self.company_id, "customers")
+        run._economic_count("linked", self.link_count)
+        run._economic_count("skipped", self.skip_count)
+        run._economic_finish(
+            self.env._(
+                "Customer matching confirmed; %(to_create)s still to be created in e-conomic "
+                "by the next sync.",
+                to_create=self.create_count,
+            )
+        )
+        return run
 
 
 class EconomicCustomerMatchLine(models.TransientModel):
