@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg2
+import requests
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -21,6 +22,16 @@ from .common import FAKE_GRANT, EconomicCase
 class TestSettings(EconomicCase):
     def _settings(self, **vals):
         return self.env["res.config.settings"].create(vals)
+
+    # === THE FAKE IN TESTS === #
+
+    def test_only_the_economic_urls_reach_the_fake(self):
+        self.assertEqual(self.company._economic_client().get_self()["agreementNumber"], 1118081)
+        self.assertFakeCalls("GET", "/self", 1)
+        # Any other host stays blocked by Odoo's test harness, so a test cannot leak out.
+        with self.assertRaises(requests.exceptions.ConnectionError):
+            requests.get("https://www.e-conomic.com/self", timeout=5)
+        self.assertFakeCalls("GET", "/self", 1)
 
     # === VALIDATION === #
 
