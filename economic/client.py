@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from urllib3.filepost import encode_multipart_formdata
 
 from . import const
 from .exceptions import EconomicError, MissingModuleError, TransportError, error_from_response
@@ -126,6 +127,7 @@ class EconomicClient:
         *,
         params=None,
         json=None,
+        files=None,
         idempotency_key=None,
         api="rest",
         raw=False,
@@ -136,6 +138,8 @@ class EconomicClient:
             e-conomic returned (only its path and query are used: tokens never leave our bases)
         :param idempotency_key: sent as ``Idempotency-Key``; makes POST/PUT/DELETE retryable
         :param api: ``"rest"`` or an OpenAPI service name of ``const.OPENAPI_SERVICES``
+        :param files: ``{field: (filename, content, content_type)}`` sent as
+            multipart/form-data instead of a JSON body
         :param raw: do not parse the body as JSON (PDFs)
         :raise EconomicError: a subclass per failure (see exceptions.py)
         """
@@ -150,7 +154,11 @@ class EconomicClient:
         if idempotency_key:
             headers[const.IDEMPOTENCY_HEADER] = idempotency_key
         may_retry = method in const.SAFE_METHODS or bool(idempotency_key)
-        body = jsonlib.dumps(json).encode() if json is not None else None
+        if files:
+            # encoded once, so every retry sends the very same bytes (and boundary)
+            body, headers["Content-Type"] = encode_multipart_formdata(files)
+        else:
+            body = jsonlib.dumps(json).encode() if json is not None else None
         log_path = self._redact(urllib.parse.urlsplit(url)._replace(scheme="", netloc="").geturl())
         attempt = 0
         while True:
@@ -425,6 +433,22 @@ class EconomicClient:
 
     def get_draft_pdf(self, number):
         return self._get_pdf(f"/invoices/drafts/{encode_path_id(number)}/pdf")
+
+    def attach_draft_pdf(self, number, pdf_bytes, filename, *, idempotency_key):
+        """Upload a PDF as the draft's attachment (replaces any previous one).
+
+        [3P] Not in e-conomic's published REST docs: only third-party clients use this route
+        (Rackbeat/laravel-economic DraftInvoiceBuilder); to be verified on a real agreement.
+        """
+        path = f"/invoices/drafts/{encode_path_id(number)}/attachment/file"
+        files = {"file": (filename, pdf_bytes, "application/pdf")}
+        return self.request("POST", path, files=files, idempotency_key=idempotency_key).data
+
+    def get_booked_last_number(self):
+        """The highest booked invoice number, 0 when none is booked yet."""
+        data = self._get("/invoices/booked", params={"sort": "-bookedInvoiceNumber", "pagesize": 1})
+        items = (data or {}).get("collection") or []
+        return int(items[0].get("bookedInvoiceNumber") or 0) if items else 0
 
     def book_draft(self, number, *, book_with_number=None, idempotency_key):
         payload = {"draftInvoice": {"draftInvoiceNumber": int(number)}}

@@ -17,6 +17,7 @@ from .test_timesheet_approval import EconomicInvoicingCase
 REPORT_CLASS_PATH = "odoo.addons.base.models.ir_actions_report.IrActionsReport"
 SYNC_LOGGER = "odoo.addons.economic_connector.models.economic_invoice_sync"
 SYNC_CLASS_PATH = f"{SYNC_LOGGER}.EconomicInvoiceSync"
+CLIENT_CLASS_PATH = "odoo.addons.economic_connector.economic.client.EconomicClient"
 
 
 @tagged("post_install", "-at_install")
@@ -88,8 +89,10 @@ class TestBooking(EconomicInvoicingCase):
         self.send()
         self.assertFakeCalls("PUT", f"/invoices/drafts/{draft_number}", 1)
         self.assertFakeCalls("POST", "/invoices/booked", 1)
+        self.assertFalse(self.fake_calls("POST", f"/invoices/drafts/{draft_number}/attachment"))
         number = max(self.fake.booked)
         booked = self.fake.booked[number]
+        self.assertNotIn("_attachment", booked, "e-conomic layout: nothing uploaded")
         self.assertEqual(booked["date"], "2026-11-20")
         self.assertEqual(booked["dueDate"], "2026-11-28")
         self.assertEqual(booked["notes"]["textLine1"], "Bankkonto: 1234 - 5678901")
@@ -307,6 +310,100 @@ class TestBooking(EconomicInvoicingCase):
         self.assertIn(invoice.fik_line, content)
         self.assertIn("Bankkonto: 1234 - 5678901", content)
         self.assertIn("Work 0", content)
+
+    # [3P] the upload route is known from third-party clients only (readme/INVOICING.md)
+    def patch_odoo_pdf(self):
+        """wkhtmltopdf present, and a real PDF rendered per invoice number."""
+        rendered = []
+
+        def render(report_ref, res_ids, data=None):
+            number = self.env["economic.invoice"].sudo().browse(res_ids).number
+            rendered.append(number)
+            return b"%PDF-1.4 invoice " + str(number).encode(), "pdf"
+
+        self.company.economic_invoice_layout_source = "odoo"
+        self.enterContext(patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"))
+        self.enterContext(patch(f"{REPORT_CLASS_PATH}._render_qweb_pdf", side_effect=render))
+        return rendered
+
+    def upload_requests(self, draft_number):
+        path = f"/invoices/drafts/{draft_number}/attachment/file"
+        return [r for r in self.fake.requests if r["path"] == path and r["method"] == "POST"]
+
+    def assertOdooPdfBooked(self, project, lines, draft_number, number):
+        invoice = self.assertBooked(project, lines, number)
+        expected = b"%PDF-1.4 invoice " + str(number).encode()
+        attachment = self.fake.booked[number]["_attachment"]
+        self.assertEqual(attachment["content"], expected)
+        self.assertEqual(attachment["content_type"], "application/pdf")
+        self.assertEqual(base64.b64decode(invoice.pdf_attachment_id.datas), expected)
+        self.assertFalse(self.fake_calls("GET", f"/invoices/booked/{number}/pdf"))
+        book_bodies = [r["body"] for r in self.fake.requests if r["path"] == "/invoices/booked"]
+        self.assertIn(f'"bookWithNumber": {number}', book_bodies[-1])
+        return invoice
+
+    def test_odoo_layout_pdf_is_uploaded_and_booked_with_its_number(self):
+        rendered = self.patch_odoo_pdf()
+        project, lines = self.project_with_lines()
+        draft_number = project.economic_draft_number
+        number = max(self.fake.booked, default=0) + 1
+        self.book_in_odoo(project)
+        self.send()
+        self.assertEqual(rendered, [number], "rendered once, before booking")
+        self.assertEqual(len(self.upload_requests(draft_number)), 1)
+        self.assertOdooPdfBooked(project, lines, draft_number, number)
+
+    def test_odoo_layout_lost_upload_answer_is_not_uploaded_twice(self):
+        self.patch_odoo_pdf()
+        project, lines = self.project_with_lines()
+        draft_number = project.economic_draft_number
+        number = max(self.fake.booked, default=0) + 1
+        self.book_in_odoo(project)
+        path = f"/invoices/drafts/{draft_number}/attachment/file"
+        self.fake.lose_response_next(10, method="POST", path=path)
+        self.send()
+        self.assertFalse(self.fake.booked.get(number))
+        self.assertEqual(project.economic_draft_state, "to_book")
+        self.assertEqual(project.economic_book_invoice_number, number)
+        self.fake.clear_faults()
+        self.expire_backoff(project)
+        self.send()
+        self.assertOdooPdfBooked(project, lines, draft_number, number)
+        keys = {r["idempotency_key"] for r in self.upload_requests(draft_number)}
+        self.assertEqual(len(keys), 1, "every attempt replays the one upload")
+
+    def test_odoo_layout_taken_number_renders_again_with_the_next(self):
+        rendered = self.patch_odoo_pdf()
+        project, lines = self.project_with_lines()
+        draft_number = project.economic_draft_number
+        other = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
+        taken = self.fake.book(other)
+        self.book_in_odoo(project)
+        # e-conomic booked `taken` between Odoo's read of the last number and its booking
+        with (
+            patch(f"{CLIENT_CLASS_PATH}.get_booked_last_number", return_value=taken - 1),
+            mute_logger(SYNC_LOGGER),
+        ):
+            self.send()
+        self.assertIn("bookWithNumber", project.economic_error or "")
+        self.assertFalse(project.economic_book_invoice_number, "the taken number is dropped")
+        self.expire_backoff(project)
+        self.send()
+        self.assertEqual(rendered, [taken, taken + 1])
+        self.assertEqual(len(self.upload_requests(draft_number)), 2, "the upload is replaced")
+        self.assertOdooPdfBooked(project, lines, draft_number, taken + 1)
+
+    def test_odoo_layout_without_real_pdf_uploads_nothing(self):
+        self.company.economic_invoice_layout_source = "odoo"
+        project, lines = self.project_with_lines()
+        draft_number = project.economic_draft_number
+        self.book_in_odoo(project)
+        # test mode: the report engine gives HTML, as without wkhtmltopdf: no upload
+        with patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"):
+            self.send()
+        self.assertFalse(self.upload_requests(draft_number))
+        invoice = self.assertBooked(project, lines, max(self.fake.booked))
+        self.assertNotIn("_attachment", self.fake.booked[invoice.number])
 
     def test_reopening_a_booked_project_starts_a_new_draft(self):
         project, _lines = self.project_with_lines()

@@ -22,7 +22,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from .helpers import HelpersMixin
-from .resources import ROUTES, HttpError, ResourcesMixin
+from .resources import ROUTES, UPLOAD_SUFFIX, HttpError, ResourcesMixin
 
 PROJECTS_PREFIX = "/projectsapi/v1.1.0"
 IDEMPOTENCY_TTL = 3600  # seconds, as documented
@@ -279,7 +279,11 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         return status, headers, content
 
     def _dispatch(self, request):
-        if request.method in ("POST", "PUT") or (request.method in WRITE_METHODS and request.body):
+        # [3P] file uploads carry multipart/form-data: their handler checks the body itself
+        upload = request.path.rstrip("/").endswith(UPLOAD_SUFFIX)
+        if not upload and (
+            request.method in ("POST", "PUT") or (request.method in WRITE_METHODS and request.body)
+        ):
             content_type = request.headers.get("Content-Type", "")
             if content_type.split(";")[0].strip().lower() != "application/json":
                 return self._error(

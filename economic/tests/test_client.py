@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Unit tests of EconomicClient against a canned transport (no network, no Odoo)."""
 
+import email
+import email.policy
 import json
 import logging
 import unittest
@@ -174,6 +176,48 @@ class TestRequest(ClientCase):
         self.assertEqual(client.get_draft_pdf(5), b"%PDF-1.4 x")
         self.assertEqual(self.sent_path(), "/invoices/drafts/5/pdf")
         self.assertNotEqual(self.session.sent[-1].headers["Accept"], "application/json")
+
+    def test_draft_pdf_upload_is_multipart(self):
+        client = self.client(make_response(201, {"ok": True}))
+        client.attach_draft_pdf(5, b"%PDF-1.4 body", "Invoice 12.pdf", idempotency_key="k-pdf")
+        sent = self.session.sent[0]
+        self.assertEqual(
+            (sent.method, self.sent_path()), ("POST", "/invoices/drafts/5/attachment/file")
+        )
+        self.assertEqual(sent.headers["Idempotency-Key"], "k-pdf")
+        content_type = sent.headers["Content-Type"]
+        self.assertTrue(content_type.startswith("multipart/form-data; boundary="), content_type)
+        message = email.message_from_bytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + sent.body,
+            policy=email.policy.HTTP,
+        )
+        parts = list(message.iter_parts())
+        self.assertEqual(len(parts), 1)
+        self.assertEqual(parts[0].get_param("name", header="content-disposition"), "file")
+        self.assertEqual(parts[0].get_filename(), "Invoice 12.pdf")
+        self.assertEqual(parts[0].get_content_type(), "application/pdf")
+        self.assertEqual(parts[0].get_payload(decode=True), b"%PDF-1.4 body")
+
+    def test_draft_pdf_upload_retried_only_with_a_key(self):
+        client = self.client(make_response(503), make_response(201, {}))
+        with self.assertRaises(ServerError):
+            client.request(
+                "POST",
+                "/invoices/drafts/5/attachment/file",
+                files={"file": ("a.pdf", b"x", "application/pdf")},
+            )
+        self.assertEqual(client.call_count, 1)
+        client = self.client(make_response(503), make_response(201, {}))
+        client.attach_draft_pdf(5, b"%PDF-1.4", "a.pdf", idempotency_key="k")
+        self.assertEqual(client.call_count, 2)
+        self.assertEqual(self.session.sent[0].body, self.session.sent[1].body)
+
+    def test_last_booked_number(self):
+        client = self.client(page([{"bookedInvoiceNumber": 41}]), page([]))
+        self.assertEqual(client.get_booked_last_number(), 41)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.session.sent[0].url).query)
+        self.assertEqual(query, {"sort": ["-bookedInvoiceNumber"], "pagesize": ["1"]})
+        self.assertEqual(client.get_booked_last_number(), 0)
 
     def test_success_that_is_not_json(self):
         client = self.client(make_response(200, content=b"<html>maintenance</html>"))
