@@ -338,6 +338,12 @@ class EconomicClient:
     def list_customers(self, filter=None):
         return list(self.iter_collection("/customers", filter=filter))
 
+    def count_customers(self):
+        """How many customers the agreement has: one read of a one-item page."""
+        data = self._get("/customers", params={"pagesize": 1}) or {}
+        results = (data.get("pagination") or {}).get("results")
+        return len(data.get("collection") or []) if results is None else int(results)
+
     def get_customer(self, number):
         return self._get(f"/customers/{encode_path_id(number)}")
 

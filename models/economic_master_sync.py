@@ -454,12 +454,7 @@ class EconomicMasterSync(models.AbstractModel):
         """
         if company.economic_customers_matched:
             return True
-        response = client.request("GET", "/customers", params={"pagesize": 1})
-        data = response.data or {}
-        results = (data.get("pagination") or {}).get("results")
-        if results is None:
-            results = len(data.get("collection") or [])
-        if results:
+        if client.count_customers():
             return False
         company.sudo().economic_customers_matched = True
         return True
@@ -692,6 +687,8 @@ class EconomicMasterSync(models.AbstractModel):
         """
         partner, payload, remote = send["partner"], send["payload"], send["remote"]
         if not send["linked"]:
+            # Through request() rather than create_customer(): the replay flag of the answer
+            # (X-ResultFromCache) decides below whether the customer is still pending.
             response = client.request(
                 "POST", "/customers", json=payload, idempotency_key=send["key"]
             )
@@ -714,10 +711,9 @@ class EconomicMasterSync(models.AbstractModel):
         if remote is not None and customer_document_holds(remote, payload):
             partner._economic_set_synced(number, company)  # e-conomic already holds this
             return None, None
-        client.request(
-            "PUT",
-            f"/customers/{int(number)}",
-            json=payload,
+        client.update_customer(
+            number,
+            payload,
             # The stored key plus the document: a retry of this very write is recognised,
             # a later different write is not answered from e-conomic's cache.
             idempotency_key=f"{send['key']}-{document_digest(payload)}",

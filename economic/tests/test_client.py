@@ -212,6 +212,13 @@ class TestRequest(ClientCase):
         self.assertEqual(client.call_count, 2)
         self.assertEqual(self.session.sent[0].body, self.session.sent[1].body)
 
+    def test_count_customers_reads_one_item(self):
+        client = self.client(page([{"customerNumber": 1}], results=3684), page([]))
+        self.assertEqual(client.count_customers(), 3684)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.session.sent[0].url).query)
+        self.assertEqual(query, {"pagesize": ["1"]})
+        self.assertEqual(client.count_customers(), 0)
+
     def test_last_booked_number(self):
         client = self.client(page([{"bookedInvoiceNumber": 41}]), page([]))
         self.assertEqual(client.get_booked_last_number(), 41)
