@@ -15,6 +15,11 @@ import string
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .economic_write_guard import (
+    economic_check_bookkeeping_create,
+    economic_check_bookkeeping_vals,
+)
+
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
 # A line on the draft carries this marker at the end of its description, so that the
@@ -26,6 +31,8 @@ BRACKETS = {"(": ")", "[": "]", "<": ">", "“": "”"}
 # Fields other modules may still write on approved lines: they change nothing on the invoice
 # (Enterprise timesheet_grid's validation flag).
 LOCK_FREE_FIELDS = frozenset({"validated", "validated_status"})
+# The only economic_* fields users set themselves; every other one is the connector's own.
+USER_ECONOMIC_FIELDS = frozenset({"economic_product_id"})
 
 
 def line_marker(line_id):
@@ -197,6 +204,10 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # A new line starts "to approve" at most: never created approved or on a draft.
+        economic_check_bookkeeping_create(
+            self, vals_list, USER_ECONOMIC_FIELDS, {"economic_line_state": "to_approve"}
+        )
         for vals in vals_list:
             if vals.get("project_id") or vals.get("task_id"):
                 vals.setdefault("economic_line_state", "to_approve")
@@ -204,16 +215,18 @@ class AccountAnalyticLine(models.Model):
                 vals.pop("economic_line_state", None)
         lines = super().create(vals_list)
         # hr_timesheet can derive the project from the task or the context.
-        lines.filtered(lambda line: line.project_id and not line.economic_line_state).write(
-            {"economic_line_state": "to_approve"}
-        )
+        lines.filtered(
+            lambda line: line.project_id and not line.economic_line_state
+        ).sudo().write({"economic_line_state": "to_approve"})
         return lines
 
     def write(self, vals):
+        economic_check_bookkeeping_vals(self, vals, USER_ECONOMIC_FIELDS)
         foreign = [
             name
             for name in vals
-            if not name.startswith("economic_") and name not in LOCK_FREE_FIELDS
+            if (not name.startswith("economic_") or name in USER_ECONOMIC_FIELDS)
+            and name not in LOCK_FREE_FIELDS
         ]
         if foreign:
             locked = self.filtered(lambda line: line._economic_is_locked())

@@ -10,7 +10,12 @@ queues work (``economic_outbox_pending``, the removals, the booking request); th
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from .economic_write_guard import (
+    economic_check_bookkeeping_create,
+    economic_check_bookkeeping_vals,
+)
 
 REFERENCE_PREFIX = "odoo-project-"
 DOMESTIC_VAT_ZONE = 1
@@ -64,6 +69,9 @@ DRAFT_CLEARED_VALS = {
 }
 # Line states that tie a line to the project's customer (and draft).
 CUSTOMER_LOCKED_LINE_STATES = ("approved", "on_draft", "error")
+# The only economic_* fields users set themselves; every other one is the connector's own.
+USER_ECONOMIC_FIELDS = frozenset({"economic_invoiced", "economic_product_id"})
+PROJECT_ECONOMIC_GROUPS = ("project.group_project_manager", "economic_connector.group_economic_bookkeeper")
 
 
 def draft_put_payload(draft, lines=None):
@@ -193,6 +201,9 @@ class ProjectProject(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        economic_check_bookkeeping_create(
+            self, vals_list, USER_ECONOMIC_FIELDS, {"economic_draft_state": "none"}
+        )
         enabled = self.env["economic.invoice.sync"]._economic_invoicing_enabled(self.env.company)
         for vals in vals_list:
             if vals.get("economic_invoiced", enabled) and not vals.get("company_id"):
@@ -203,6 +214,7 @@ class ProjectProject(models.Model):
         return projects
 
     def write(self, vals):
+        economic_check_bookkeeping_vals(self, vals, USER_ECONOMIC_FIELDS)
         if "partner_id" in vals:
             changing = self.filtered(lambda p: p.partner_id.id != vals["partner_id"])
             locked = self.env["account.analytic.line"]._economic_has_locked_lines(
@@ -220,7 +232,7 @@ class ProjectProject(models.Model):
             reopened = self.filtered(lambda p: not p.active and p.economic_draft_state == "booked")
         result = super().write(vals)
         if reopened:
-            reopened.write({"economic_draft_state": "none"})
+            reopened.sudo().write({"economic_draft_state": "none"})
             for project in reopened:
                 project._economic_post(
                     self.env._("Project reopened: a new draft invoice is created in e-conomic.")
@@ -313,11 +325,13 @@ class ProjectProject(models.Model):
             )
         )
         if wanted:
-            wanted.write({"economic_draft_state": "to_create", "economic_outbox_pending": True})
+            wanted.sudo().write(
+                {"economic_draft_state": "to_create", "economic_outbox_pending": True}
+            )
             self.env["economic.invoice.sync"]._economic_trigger_send()
 
     def _economic_enqueue(self):
-        self.write({"economic_outbox_pending": True, "economic_next_attempt": False})
+        self.sudo().write({"economic_outbox_pending": True, "economic_next_attempt": False})
         self.env["economic.invoice.sync"]._economic_trigger_send()
 
     def _economic_queue_removal(self, lines):
@@ -328,7 +342,7 @@ class ProjectProject(models.Model):
             draft = line.economic_draft_number or self.economic_draft_number
             if draft:
                 removals.append({"draft": draft, "line": line.id})
-        self.write({"economic_removals": removals})
+        self.sudo().write({"economic_removals": removals})
         self._economic_enqueue()
 
     # ------------------------------------------------------------------ mapping
@@ -462,9 +476,18 @@ class ProjectProject(models.Model):
             raise UserError(self.env._("No timesheet line of this project waits for approval."))
         return lines.action_economic_approve()
 
+    def _economic_check_project_rights(self):
+        """Refuse the project's e-conomic buttons to users who are neither project managers
+        nor bookkeepers (the buttons then write the connector's fields through sudo)."""
+        if not any(self.env.user.has_group(group) for group in PROJECT_ECONOMIC_GROUPS):
+            raise AccessError(
+                self.env._("Only project managers and bookkeepers can do this.")
+            )
+
     def action_economic_send_now(self):
         """Retry now instead of waiting for the backoff."""
-        self.write({"economic_next_attempt": False})
+        self._economic_check_project_rights()
+        self.check_access("read")
         self._economic_enqueue()
         return True
 
