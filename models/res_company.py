@@ -9,7 +9,7 @@ from string import Formatter
 from urllib.parse import urlencode, urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..economic import const
 from ..economic.client import EconomicClient
@@ -19,6 +19,10 @@ from .economic_sync_mixin import economic_error_text
 GRANT_REQUEST_URL = "https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
 CONNECT_RETURN_PATH = "/economic/connect/return"
 CONNECT_STATE_LIFETIME = timedelta(hours=1)
+# The job sends both tokens to these URLs: only system administrators change them, and plain
+# http is refused except on this machine (the demo's fake e-conomic).
+URL_FIELDS = ("economic_rest_url", "economic_openapi_url")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 SYNC_CRON_XMLID = "economic_connector.ir_cron_economic_sync_master_data"
 DEFAULT_SYNC_INTERVAL = 360  # minutes, as in the ClientTime guide
 MIN_SYNC_INTERVAL = 5
@@ -86,11 +90,13 @@ class ResCompany(models.Model):
     economic_rest_url = fields.Char(
         string="e-conomic REST URL",
         default=const.REST_URL,
+        groups="base.group_system",
         help="Base URL of e-conomic's REST API. Change it only for a sandbox or the demo.",
     )
     economic_openapi_url = fields.Char(
         string="e-conomic OpenAPI URL",
         default=const.OPENAPI_URL,
+        groups="base.group_system",
         help="Base URL of e-conomic's OpenAPI services (employees).",
     )
     economic_agreement_number = fields.Char(string="Agreement Number", readonly=True, copy=False)
@@ -282,15 +288,30 @@ class ResCompany(models.Model):
                         )
                     )
 
-    @api.constrains("economic_rest_url", "economic_openapi_url")
+    @api.constrains(*URL_FIELDS)
     def _check_economic_urls(self):
-        for company in self:
+        for company in self.sudo():
             for url in (company.economic_rest_url, company.economic_openapi_url):
                 parts = urlsplit(url or "")
-                if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+                try:
+                    host = parts.hostname
+                except ValueError:
+                    host = None
+                if not url:
+                    continue
+                if parts.scheme not in ("http", "https") or not host:
                     raise ValidationError(
                         self.env._(
                             "%(url)s is not a valid e-conomic URL: it must start with https://.",
+                            url=url,
+                        )
+                    )
+                if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+                    raise ValidationError(
+                        self.env._(
+                            "%(url)s is refused: the tokens would travel unencrypted. Use an "
+                            "https:// address (plain http:// is accepted only for this machine: "
+                            "127.0.0.1, ::1 or localhost, as in the demo).",
                             url=url,
                         )
                     )
@@ -340,12 +361,25 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._economic_check_url_rights(vals)
         companies = super().create(vals_list)
         if any(vals.get("economic_sync_enabled") for vals in vals_list):
             self._economic_apply_sync_interval()
         return companies
 
+    def _economic_check_url_rights(self, vals):
+        """The URLs receive both tokens: only system administrators may change them."""
+        if set(URL_FIELDS) & set(vals) and not (self.env.su or self.env.is_system()):
+            raise AccessError(
+                self.env._(
+                    "Only system administrators (Settings > Users: Administration "
+                    "“Settings”) can change the e-conomic URLs."
+                )
+            )
+
     def write(self, vals):
+        self._economic_check_url_rights(vals)
         if "economic_rest_url" in vals or "economic_openapi_url" in vals:
             vals = dict(vals)
             for fname in ("economic_rest_url", "economic_openapi_url"):

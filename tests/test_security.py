@@ -4,7 +4,7 @@
 
 from datetime import date
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .test_timesheet_approval import EconomicInvoicingCase
@@ -125,3 +125,79 @@ class TestBookkeepingWriteProtection(EconomicInvoicingCase):
         project.sudo()._economic_forget_draft("booked")
         project.with_user(self.approver).write({"active": True})
         self.assertEqual(project.economic_draft_state, "to_create")
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerMatchingCompany(EconomicInvoicingCase):
+    """Finding 15: the matching wizard works only on a company of the user."""
+
+    def test_manager_of_a_cannot_match_company_b(self):
+        company_b = self.env["res.company"].create({"name": "Firma B ApS"})
+        self._economic_configure_company(company_b, enable=False)
+        self.env["res.partner"].create({"name": "B's customer", "company_id": company_b.id})
+        manager_a = new_test_user(
+            self.env,
+            login="econ_manager_a",
+            groups="base.group_user,economic_connector.group_economic_manager",
+            company_id=self.company.id,
+            company_ids=[(6, 0, self.company.ids)],
+        )
+        Wizard = self.env["economic.customer.match"].with_user(manager_a)
+        self.fake.reset_calls()
+        with self.assertRaises(AccessError):
+            Wizard.with_context(default_company_id=company_b.id).default_get(
+                ["company_id", "line_ids", "remote_customers"]
+            )
+        self.assertFalse(self.fake.calls, "nothing of company B's agreement was read")
+        wizard = Wizard.create({"company_id": company_b.id})
+        with self.assertRaises(AccessError):
+            wizard.action_confirm()
+        self.assertFalse(company_b.sudo().economic_customers_matched)
+        # Their own company still works.
+        own = Wizard.with_context(default_company_id=self.company.id).default_get(
+            ["company_id", "line_ids", "remote_customers"]
+        )
+        self.assertEqual(own["company_id"], self.company.id)
+
+
+@tagged("post_install", "-at_install")
+class TestUrlSettings(EconomicInvoicingCase):
+    """Finding 17: only system administrators change the URLs; https unless loopback."""
+
+    def test_access_rights_administrator_cannot_redirect_the_tokens(self):
+        rights_admin = new_test_user(
+            self.env,
+            login="econ_rights_admin",
+            groups="base.group_user,base.group_erp_manager,"
+            "economic_connector.group_economic_manager",
+        )
+        company = self.company.with_user(rights_admin)
+        for fname in ("economic_rest_url", "economic_openapi_url"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                company.write({fname: "https://attacker.example"})
+        self.assertEqual(self.company.sudo().economic_rest_url, "https://restapi.e-conomic.com")
+
+    def test_https_required_except_loopback(self):
+        admin = new_test_user(
+            self.env, login="econ_sysadmin", groups="base.group_user,base.group_system"
+        )
+        company = self.company.with_user(admin)
+        for url in ("http://attacker.example", "http://10.0.0.5:8079", "ftp://x.example"):
+            with (
+                self.subTest(url=url),
+                self.assertRaisesRegex(ValidationError, "https://"),
+                self.env.cr.savepoint(),
+            ):
+                company.write({"economic_rest_url": url})
+                self.env.flush_all()
+            self.env.invalidate_all()
+        for url in (
+            "http://127.0.0.1:8079",
+            "http://localhost:8079",
+            "http://[::1]:8079",
+            "https://sandbox.example",
+        ):
+            with self.subTest(url=url):
+                company.write({"economic_openapi_url": url})
+                self.env.flush_all()
+                self.assertEqual(self.company.sudo().economic_openapi_url, url)

@@ -13,7 +13,7 @@ scheduled job creates the others) and asks the job to run.
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
@@ -66,6 +66,7 @@ class EconomicCustomerMatch(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        self._economic_check_company(company)
         if "line_ids" not in fields_list:
             return values
         remote = self._economic_read_remote(company)
@@ -76,8 +77,24 @@ class EconomicCustomerMatch(models.TransientModel):
         return values
 
     @api.model
+    def _economic_check_company(self, company):
+        """The company comes from the context or the form: the user must belong to it, since
+        the proposal then reads its agreement and partners through sudo()."""
+        if self.env.su:
+            return
+        if not company or company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot match the e-conomic customers of %(company)s: you do not "
+                    "belong to that company.",
+                    company=company.sudo().name or "-",
+                )
+            )
+
+    @api.model
     def _economic_read_remote(self, company):
         """Every customer of the agreement, reduced to what matching needs (reads only)."""
+        self._economic_check_company(company)
         if not self.env.user.has_group("economic_connector.group_economic_manager") and not (
             self.env.user.has_group("base.group_system")
         ):
@@ -167,6 +184,19 @@ class EconomicCustomerMatch(models.TransientModel):
         """Apply the proposal as it stands (links, skips), then let the scheduled job run."""
         self.ensure_one()
         company = self.company_id
+        self._economic_check_company(company)
+        foreign = self.line_ids.partner_id.filtered(
+            lambda partner: partner.sudo().company_id not in (company, company.browse())
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "%(partner)s belongs to another company; it cannot be matched with the "
+                    "e-conomic customers of %(company)s.",
+                    partner=foreign[0].sudo().display_name,
+                    company=company.name,
+                )
+            )
         customers = self.remote_customers
         if not customers and "link" in self.line_ids.mapped("action"):
             customers = self._economic_read_remote(company)  # not sent back by the form
