@@ -2,11 +2,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Security findings of issue 7 (2, 15, 16, 17, 18), tested as an RPC caller with a low role."""
 
+import logging
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.service.server import CommonRequestHandler
+
+from ..controllers.main import ConnectReturnLogFilter
 from .test_timesheet_approval import EconomicInvoicingCase
 
 
@@ -201,3 +205,64 @@ class TestUrlSettings(EconomicInvoicingCase):
                 company.write({"economic_openapi_url": url})
                 self.env.flush_all()
                 self.assertEqual(self.company.sudo().economic_openapi_url, url)
+
+
+@tagged("post_install", "-at_install")
+class TestConnectReturnLog(HttpCase):
+    """Finding 18: the grant token on the Connect return URL stays out of Odoo's request log."""
+
+    def _log_request_line(self, path, code=303):
+        """Have Odoo's own HTTP request handler log ``GET path`` the way it logs every
+        request it serves (werkzeug logger), and return the lines logged."""
+        handler = object.__new__(CommonRequestHandler)
+        handler.command, handler.path, handler.request_version = "GET", path, "HTTP/1.1"
+        handler.requestline = f"GET {path} HTTP/1.1"
+        handler.client_address = ("127.0.0.1", 50000)
+        records = []
+        capture = logging.Handler(logging.INFO)
+        capture.emit = records.append
+        logger = logging.getLogger("werkzeug")
+        level = logger.level
+        logger.addHandler(capture)
+        logger.setLevel(logging.INFO)
+        try:
+            handler.log_request(code, "-")
+        finally:
+            logger.removeHandler(capture)
+            logger.setLevel(level)
+        return [record.getMessage() for record in records]
+
+    def test_request_log_redacts_the_grant_token(self):
+        company = self.env.ref("base.main_company")
+        company.write({"economic_app_public_token": "fake-public"})
+        admin = self.env.ref("base.user_admin")
+        admin.company_id = company
+        company.with_user(admin)._economic_connect_url("http://localhost")
+        state = company.sudo().economic_connect_state
+        path = f"/economic/connect/return/{state}?token=grant-SECRET-42"
+        self.authenticate("admin", "admin")
+        response = self.url_open(path, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        company.invalidate_recordset()
+        self.assertEqual(company.sudo().economic_grant_token, "grant-SECRET-42")
+        lines = self._log_request_line(path)
+        self.assertEqual(len(lines), 1)
+        self.assertNotIn("SECRET", lines[0])
+        self.assertIn(f"/economic/connect/return/{state}?[redacted] HTTP/1.1", lines[0])
+        for variant in (
+            "/economic/connect/return?token=grant-SECRET-42",
+            "/economic/connect/return/x?state=1&token=grant-SECRET-42",
+        ):
+            with self.subTest(path=variant):
+                self.assertNotIn("SECRET", self._log_request_line(variant, 403)[0])
+
+    def test_filter_leaves_other_requests_alone(self):
+        record = logging.LogRecord(
+            "werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
+            ("GET /odoo/action-1?debug=1 HTTP/1.1", "200", "-"), None,
+        )
+        self.assertTrue(ConnectReturnLogFilter().filter(record))
+        self.assertEqual(record.getMessage(), '"GET /odoo/action-1?debug=1 HTTP/1.1" 200 -')
+        self.assertTrue(
+            any(isinstance(f, ConnectReturnLogFilter) for f in logging.getLogger("werkzeug").filters)
+        )
