@@ -156,7 +156,12 @@ class AccountAnalyticLine(models.Model):
     # Outbox bookkeeping: the key is stored and committed before the send; a line that has a
     # key but is not confirmed on the draft is "in doubt" and is checked on the draft first.
     economic_send_key = fields.Char(copy=False, readonly=True)
-    economic_sent_values = fields.Json(copy=False, readonly=True)
+    # What the draft holds, unit price included: money, for project managers and bookkeepers.
+    economic_sent_values = fields.Json(
+        copy=False,
+        readonly=True,
+        groups="project.group_project_manager,economic_connector.group_economic_bookkeeper",
+    )
 
     # ------------------------------------------------------------------ computes
 

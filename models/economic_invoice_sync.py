@@ -810,7 +810,9 @@ class EconomicInvoiceSync(models.AbstractModel):
             )
         if remarks:
             body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(remarks))
-        project._economic_post(body, attachment_ids=attachment.ids)
+        # No attachment on the message: every reader of the project's chatter would get the
+        # PDF (message attachments carry an access token); it is under "Booked invoices".
+        project._economic_post(body)
         if remarks:
             self._economic_report_archive_problem(project, invoice, attachment, remarks, run)
         self._economic_commit()
@@ -893,8 +895,10 @@ class EconomicInvoiceSync(models.AbstractModel):
                     ),
                     "datas": base64.b64encode(content),
                     "mimetype": mimetype,
-                    "res_model": "project.project" if invoice.project_id else invoice._name,
-                    "res_id": invoice.project_id.id or invoice.id,
+                    # On the invoice, not the project: attachments are readable by whoever
+                    # reads their record, and money is for project managers and bookkeepers.
+                    "res_model": invoice._name,
+                    "res_id": invoice.id,
                 }
             )
         )
@@ -934,7 +938,7 @@ class EconomicInvoiceSync(models.AbstractModel):
             body = self.env._("PDF of invoice %(number)s archived.", number=invoice.number)
             if remarks:
                 body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(remarks))
-            invoice.project_id._economic_post(body, attachment_ids=attachment.ids)
+            invoice.project_id._economic_post(body)
         return attachment, remarks
 
     # === POLL (cron "notice drafts and booked invoices") === #

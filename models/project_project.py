@@ -71,7 +71,12 @@ DRAFT_CLEARED_VALS = {
 CUSTOMER_LOCKED_LINE_STATES = ("approved", "on_draft", "error")
 # The only economic_* fields users set themselves; every other one is the connector's own.
 USER_ECONOMIC_FIELDS = frozenset({"economic_invoiced", "economic_product_id"})
-PROJECT_ECONOMIC_GROUPS = ("project.group_project_manager", "economic_connector.group_economic_bookkeeper")
+PROJECT_ECONOMIC_GROUPS = (
+    "project.group_project_manager",
+    "economic_connector.group_economic_bookkeeper",
+)
+# Who sees money (amounts, prices): project managers and bookkeepers, not every employee.
+MONEY_GROUPS = ",".join(PROJECT_ECONOMIC_GROUPS)
 
 
 def draft_put_payload(draft, lines=None):
@@ -127,7 +132,9 @@ class ProjectProject(models.Model):
     economic_draft_external = fields.Boolean(
         string="Draft made in e-conomic", copy=False, readonly=True
     )
-    economic_draft_net_amount = fields.Float(string="Draft net amount", copy=False, readonly=True)
+    economic_draft_net_amount = fields.Float(
+        string="Draft net amount", copy=False, readonly=True, groups=MONEY_GROUPS
+    )
     economic_draft_currency = fields.Char(copy=False, readonly=True)
     economic_draft_line_count = fields.Integer(string="Draft lines", copy=False, readonly=True)
     economic_draft_last_line = fields.Integer(copy=False, readonly=True)  # highest lineNumber

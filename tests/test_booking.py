@@ -59,11 +59,13 @@ class TestBooking(EconomicInvoicingCase):
         self.assertEqual(project.economic_draft_state, "booked")
         self.assertFalse(project.economic_draft_number)
         self.assertTrue(invoice.pdf_attachment_id)
-        message = project.message_ids.filtered(
-            lambda m: invoice.pdf_attachment_id in m.attachment_ids
-        )
-        self.assertEqual(len(message), 1, "the PDF is archived in the project's chatter")
-        self.assertIn(f"Invoice {number} booked", message.body)
+        # Archived on the invoice (money: project managers and bookkeepers), not in the
+        # project's chatter, which every employee on the project reads.
+        pdf = invoice.pdf_attachment_id
+        self.assertEqual((pdf.res_model, pdf.res_id), ("economic.invoice", invoice.id))
+        self.assertFalse(project.message_ids.attachment_ids & pdf)
+        message = self.booked_message(project, number)
+        self.assertEqual(len(message), 1, "the booking is told in the project's chatter")
         return invoice
 
     def booked_message(self, project, number):

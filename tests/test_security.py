@@ -266,3 +266,57 @@ class TestConnectReturnLog(HttpCase):
         self.assertTrue(
             any(isinstance(f, ConnectReturnLogFilter) for f in logging.getLogger("werkzeug").filters)
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMoneyVisibility(EconomicInvoicingCase):
+    """Finding 16: amounts, prices and invoice PDFs only for project managers and bookkeepers."""
+
+    def test_employee_sees_no_money(self):
+        project = self.project_with_draft()
+        lines = self.make_lines(project, hours=3.0)
+        self.approve(lines)
+        self.send()
+        self.assertTrue(project.economic_draft_net_amount)
+        self.assertTrue(lines.economic_sent_values)
+        employee_project = project.with_user(self.timesheet_user)
+        employee_lines = lines.with_user(self.timesheet_user)
+        employee_project.check_access("read")
+        employee_lines.check_access("read")
+        with self.assertRaises(AccessError):
+            employee_project.read(["economic_draft_net_amount"])
+        with self.assertRaises(AccessError):
+            employee_lines.read(["economic_sent_values"])
+        self.assertNotIn("economic_draft_net_amount", employee_project.fields_get())
+        # The employee still sees the invoice status of their lines.
+        state = employee_lines.read(["economic_line_state"])[0]["economic_line_state"]
+        self.assertEqual(state, "on_draft")
+        # Managers and bookkeepers do see it.
+        for user in (self.approver, self.bookkeeper):
+            self.assertTrue(project.with_user(user).read(["economic_draft_net_amount"]))
+            self.assertTrue(lines.with_user(user).read(["economic_sent_values"]))
+
+    def test_booked_invoice_pdf_is_not_readable_by_employees(self):
+        project = self.project_with_draft()
+        lines = self.make_lines(project, hours=3.0)
+        self.approve(lines)
+        self.send()
+        self.fake.book(project.economic_draft_number)
+        self.poll()
+        invoice = self.env["economic.invoice"].search([("project_id", "=", project.id)])
+        pdf = invoice.pdf_attachment_id
+        self.assertTrue(pdf, "the booked invoice's PDF is archived")
+        with self.assertRaises(AccessError):
+            pdf.with_user(self.timesheet_user).check_access("read")
+        with self.assertRaises(AccessError):
+            pdf.with_user(self.timesheet_user).read(["datas"])
+        visible = (
+            self.env["ir.attachment"]
+            .with_user(self.timesheet_user)
+            .search([("res_model", "=", "project.project"), ("res_id", "=", project.id)])
+        )
+        self.assertFalse(visible.filtered(lambda a: a.mimetype == "application/pdf"))
+        # No message of the project (readable by the employee) hands the PDF out.
+        self.assertFalse(project.with_user(self.timesheet_user).message_ids.attachment_ids)
+        pdf.with_user(self.approver).check_access("read")  # a project manager
+        pdf.with_user(self.bookkeeper).check_access("read")
