@@ -29,6 +29,15 @@ from .economic_sync_mixin import (
 from .res_company import DEFAULT_SYNC_INTERVAL, SYNC_CRON_XMLID
 from .res_partner import CUSTOMER_MAPPED_KEYS, customer_document_holds, document_digest
 
+# Creates whose answer was lost are looked up before any new POST (issue 7, finding 5).
+# Known [V]: e-conomic replays the answer of an Idempotency-Key for about one hour only, so a
+# POST retried hours later with the same key creates the record a second time.
+# Known [V S1; 3P S2]: /customers filters on customerNumber and name; a customerNumber sent
+# with the POST is used as-is. Legacy /employees lists employeeNumber, name and email.
+# Inferred [I]: without a number, the record is the one that still holds the values sent
+# (name and the mapped fields), that no Odoo record links; if several do, the newest (highest
+# number, as both number series count upwards).
+
 _logger = logging.getLogger(__name__)
 
 # Customers sent per cron call; the cron re-triggers itself while more remain.
@@ -335,7 +344,9 @@ class EconomicMasterSync(models.AbstractModel):
             "email": self.env._("e-mail"),
             "name": self.env._("name"),
         }
-        used = Employee.browse()
+        used = self._economic_find_created_employees(
+            unlinked, remote_employees, linked_numbers, company, run
+        )
         for remote in remote_employees:
             number = str(remote.get("employeeNumber") or "")
             if not number or number in linked_numbers:
@@ -370,10 +381,64 @@ class EconomicMasterSync(models.AbstractModel):
             else:
                 continue
             cron._commit_progress()
-        # New employees and edited ones; those refused before wait until they are edited.
-        to_export = (unlinked - used).filtered("economic_need_sync")
+        # New employees and edited ones; those refused before wait until Odoo would send
+        # something else (an edit, a setting, a fixed release): not retried on every run.
+        waiting = unlinked - used
+        to_export = waiting.filtered("economic_need_sync")
+        if company.economic_employee_group_id:
+            to_export |= waiting.filtered(
+                lambda employee: (
+                    not employee.economic_need_sync
+                    and employee.economic_state == "error"
+                    and employee.economic_refused_digest
+                    != document_digest(employee._economic_prepare_payload(company))
+                )
+            )
         if to_export:
             self._economic_export_employees(to_export, company, client, run)
+
+    @api.model
+    def _economic_find_created_employees(
+        self, unlinked, remote_employees, linked_numbers, company, run
+    ):
+        """Link the employees whose create is in doubt to the one e-conomic stored.
+
+        See the module's note on creates in doubt. Updates ``linked_numbers``.
+
+        :return: the employees linked
+        """
+        found = unlinked.browse()
+        for employee in unlinked.filtered("economic_create_sent"):
+            sent = employee.economic_create_sent
+            matches = [
+                remote
+                for remote in remote_employees
+                if str(remote.get("employeeNumber") or "") not in linked_numbers
+                and (
+                    remote.get("employeeNumber") == sent["number"]
+                    if sent.get("number")
+                    else normalized_text(remote.get("name")) == normalized_text(sent.get("name"))
+                    and normalized_text(remote.get("email")) == normalized_text(sent.get("email"))
+                )
+            ]
+            if not matches:
+                continue
+            number = str(max(remote["employeeNumber"] for remote in matches))
+            linked_numbers.add(number)
+            employee._economic_set_synced(number, company)
+            # Details changed in Odoo since are not copied: each side keeps its own.
+            employee._economic_log(
+                self.env._(
+                    "Linked to e-conomic employee %(number)s, created by an earlier run whose "
+                    "answer was lost.",
+                    number=number,
+                )
+            )
+            run._economic_count("linked")
+            found |= employee
+        if found:
+            self.env["ir.cron"]._commit_progress()
+        return found
 
     @api.model
     def _economic_import_employee(self, remote, number, company, run):
@@ -414,10 +479,11 @@ class EconomicMasterSync(models.AbstractModel):
         employees = employees._economic_lock()
         employees._economic_ensure_idempotency_keys()
         cron._commit_progress()
-        prepared = [
-            (employee, employee._economic_prepare_payload(company), employee.write_date)
-            for employee in employees
-        ]
+        prepared = []
+        for employee in employees:
+            payload = employee._economic_prepare_payload(company)
+            # Recorded (and committed) before the POST: a lost answer is looked up next run.
+            prepared.append((employee, payload, employee._economic_mark_create_sent(payload)))
         # Each send below starts a new transaction with the row lock (a snapshot taken
         # earlier could fail on rows changed meanwhile).
         cron._commit_progress()
@@ -433,9 +499,12 @@ class EconomicMasterSync(models.AbstractModel):
                 raise
             except economic_errors.EconomicError as exc:
                 employee._economic_set_error(exc, run=run)
+                if employee.economic_state == "error":
+                    employee._economic_write({"economic_refused_digest": document_digest(payload)})
             else:
                 number = (result or {}).get("number") or employee.economic_number
                 employee._economic_set_synced(number, company)
+                employee._economic_write({"economic_refused_digest": False})
                 employee._economic_log(
                     self.env._("Created in e-conomic as employee %(number)s.", number=number)
                 )
@@ -604,6 +673,7 @@ class EconomicMasterSync(models.AbstractModel):
             cron._commit_progress()
             return done
         todo = todo._economic_lock()
+        self._economic_find_created_customers(todo, company, client)
         todo._economic_ensure_idempotency_keys()
         # Keys are safe before the first call: after a crash, a restart sends the same keys.
         cron._commit_progress()
@@ -617,15 +687,20 @@ class EconomicMasterSync(models.AbstractModel):
         for partner in todo:
             linked = partner._economic_is_linked(company)
             remote = remote_documents.get(partner.economic_number) if linked else None
+            payload = partner._economic_prepare_payload(company, remote, cache)
             prepared.append(
                 {
                     "partner": partner,
                     "linked": linked,
                     "number": partner.economic_number,
                     "key": partner.economic_idempotency_key,
-                    "payload": partner._economic_prepare_payload(company, remote, cache),
+                    "payload": payload,
                     "remote": remote,
-                    "write_date": partner.write_date,
+                    # A create is recorded (and committed) before the POST: a lost answer is
+                    # looked up next run.
+                    "write_date": partner.write_date
+                    if linked
+                    else partner._economic_mark_create_sent(payload),
                 }
             )
         # Each send below starts a new transaction with the row lock (a snapshot taken
@@ -666,6 +741,59 @@ class EconomicMasterSync(models.AbstractModel):
             self.env["res.partner"]._economic_log_batch(notes)
             cron._commit_progress()
         return done
+
+    @api.model
+    def _economic_find_created_customers(self, partners, company, client):
+        """Link the partners whose create is in doubt to the customer e-conomic stored.
+
+        See the module's note on creates in doubt. One read per partner in doubt (rare: a
+        lost answer). A partner found is linked and then goes the way of any linked customer
+        (a PUT only when Odoo's values differ, e.g. edited since).
+        """
+        Partner = self.env["res.partner"]
+        for partner in partners.filtered(
+            lambda partner: (
+                partner.economic_create_sent and not partner._economic_is_linked(company)
+            )
+        ):
+            sent = partner.economic_create_sent
+            if sent.get("customerNumber"):
+                term = economic_filters.eq("customerNumber", sent["customerNumber"])
+            elif sent.get("name"):
+                term = economic_filters.eq("name", sent["name"])
+            else:
+                continue
+            candidates = client.list_customers(filter=term)
+            taken = set(
+                Partner._economic_search_linked(
+                    company, [document["customerNumber"] for document in candidates]
+                ).mapped("economic_number")
+            )
+            matches = [
+                document
+                for document in candidates
+                if str(document["customerNumber"]) not in taken
+                and customer_document_holds(document, sent, CUSTOMER_MAPPED_KEYS)
+            ]
+            if not matches:
+                continue
+            number = str(max(document["customerNumber"] for document in matches))
+            partner._economic_write(
+                {
+                    "economic_number": number,
+                    "economic_company_id": company.id,
+                    "economic_create_sent": False,
+                    "economic_state": "pending",
+                    "economic_need_sync": True,
+                }
+            )
+            partner._economic_log(
+                self.env._(
+                    "Linked to e-conomic customer %(number)s, created by an earlier run whose "
+                    "answer was lost.",
+                    number=number,
+                )
+            )
 
     @api.model
     def _economic_read_customers(self, client, numbers):

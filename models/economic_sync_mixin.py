@@ -174,6 +174,14 @@ class EconomicSyncMixin(models.AbstractModel):
         help="Key of the write being sent to e-conomic, kept until it succeeds so that a "
         "retry after a crash is not applied twice.",
     )
+    economic_create_sent = fields.Json(
+        string="e-conomic Create In Doubt",
+        copy=False,
+        help="The document of a create sent to e-conomic whose answer has not been received "
+        "yet. Until the outcome is known, the next run looks the record up in e-conomic by "
+        "these values before it sends anything: e-conomic remembers an idempotency key for "
+        "one hour only.",
+    )
 
     # The link is an identity: one Odoo record per e-conomic number and company.
     _economic_number_company_unique = models.UniqueIndex(
@@ -283,6 +291,7 @@ class EconomicSyncMixin(models.AbstractModel):
             "economic_log_id": False,
             # The write succeeded: the next change is a new write with a new key.
             "economic_idempotency_key": False,
+            "economic_create_sent": False,
         }
         if number is not None and number is not False:
             vals["economic_number"] = str(number)
@@ -325,6 +334,8 @@ class EconomicSyncMixin(models.AbstractModel):
                 # e-conomic replays a cached answer for a known key: a fixed record needs a
                 # new one.
                 "economic_idempotency_key": False,
+                # Refused: this create was not stored (a lost earlier one is looked up before).
+                "economic_create_sent": False,
             }
         self._economic_write(vals)
         if not retryable:
@@ -337,6 +348,17 @@ class EconomicSyncMixin(models.AbstractModel):
                 run._economic_count("errors")
                 run._economic_add_issue(record, message, log_id=log_id)
         return message
+
+    def _economic_mark_create_sent(self, payload):
+        """Remember ``payload`` as a create that may reach e-conomic, before sending it.
+
+        Call it before the commit that precedes the POST; returns the new ``write_date`` (the
+        send's row lock compares it).
+        """
+        self.ensure_one()
+        self._economic_write({"economic_create_sent": payload})
+        self.env.flush_all()
+        return self.write_date
 
     def _economic_changed_values(self, vals):
         """The subset of ``vals`` that differs from this record (floats at their digits)."""

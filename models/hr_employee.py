@@ -33,6 +33,10 @@ class HrEmployee(models.Model):
     economic_error = fields.Text(groups=HR_GROUP)
     economic_log_id = fields.Char(groups=HR_GROUP)
     economic_idempotency_key = fields.Char(groups=HR_GROUP)
+    economic_create_sent = fields.Json(groups=HR_GROUP)
+    # Fingerprint of the payload e-conomic refused: the employee is sent again as soon as
+    # Odoo would send something else (an edit, a setting, or a fixed release), not before.
+    economic_refused_digest = fields.Char(copy=False, groups=HR_GROUP)
 
     @api.constrains("economic_number")
     def _check_economic_employee_number(self):
@@ -53,17 +57,28 @@ class HrEmployee(models.Model):
     # === MAPPING === #
 
     def _economic_prepare_payload(self, company):
-        """projectsapi Employee document for a new employee (empty values omitted)."""
+        """projectsapi Employee document for a new employee.
+
+        The published schema (openapi-Projects.json, ``Employee``) requires ``groupNumber``,
+        ``isBarred``, ``name`` and ``number``; ``number`` is nullable (null: e-conomic picks
+        it). ``email`` and ``phone`` are optional and sent only when they fit (50 and 20
+        characters): an e-mail cut short would be wrong, so a longer one is left out.
+        """
         self.ensure_one()
         group = company.economic_employee_group_id
         payload = {
-            "name": (self.name or "")[:EMPLOYEE_NAME_MAX],
-            "groupNumber": group._economic_int_code() if group else None,
-            "email": self.work_email if len(self.work_email or "") <= EMPLOYEE_EMAIL_MAX else None,
-            "phone": (self.work_phone or "")[:EMPLOYEE_PHONE_MAX] or None,
             "number": int(self.economic_number) if self.economic_number else None,
+            "groupNumber": group._economic_int_code() if group else None,
+            "name": (self.name or "").strip()[:EMPLOYEE_NAME_MAX],
+            "isBarred": False,
         }
-        return {key: value for key, value in payload.items() if value not in (None, "", False)}
+        email = (self.work_email or "").strip()
+        if email and len(email) <= EMPLOYEE_EMAIL_MAX:
+            payload["email"] = email
+        phone = (self.work_phone or "").strip()[:EMPLOYEE_PHONE_MAX]
+        if phone:
+            payload["phone"] = phone
+        return payload
 
     @api.model
     def _economic_prepare_vals(self, payload, company):

@@ -68,8 +68,10 @@ class F:
         props=None,
         items=None,
         readonly=False,
+        nullable=False,
     ):
         self.kind = kind
+        self.nullable = nullable  # OpenAPI "nullable": null is a valid value
         self.required = required
         self.min_len = min_len
         self.max_len = max_len
@@ -175,6 +177,8 @@ def validate(document, spec, errors, path=()):
         field = spec.get(name)
         if field is None or field.readonly:
             continue  # unknown and read-only properties are ignored
+        if value is None and field.nullable:
+            continue
         value = _validate_value(value, field, errors, path + (name,))
         if value is not None:
             cleaned[name] = value
@@ -418,12 +422,14 @@ BOOK = {
 }
 
 # projectsapi Employee (flat OpenAPI fields).
+# projectsapi Employee (openapi-Projects.json): groupNumber, isBarred, name and number are
+# required; number, phone, email and objectVersion are nullable.
 PROJECTS_EMPLOYEE = {
-    "number": F("integer", minimum=0, maximum=999999),
+    "number": F("integer", required=True, nullable=True, minimum=0, maximum=999999),
     "groupNumber": F("integer", required=True),
     "name": F("string", required=True, max_len=100),
-    "isBarred": F("boolean"),
-    "phone": F("string", max_len=20),
-    "email": F("string", max_len=50),
-    "objectVersion": F("string"),
+    "isBarred": F("boolean", required=True),
+    "phone": F("string", max_len=20, nullable=True),
+    "email": F("string", max_len=50, nullable=True),
+    "objectVersion": F("string", nullable=True),
 }

@@ -1012,8 +1012,18 @@ class TestProjectsApi(FakeCase):
         )
 
     def test_employees(self):
-        created = self.call(
+        incomplete = self.call(
             "POST", "/Employees", base=PROJECTS, json={"name": "Ny Medarbejder", "groupNumber": 1}
+        )
+        self.assertEqual(incomplete.status_code, 400, "isBarred and number are required")
+        self.assertEqual(
+            {e["property"] for e in incomplete.json()["errors"]}, {"isBarred", "number"}
+        )
+        created = self.call(
+            "POST",
+            "/Employees",
+            base=PROJECTS,
+            json={"name": "Ny Medarbejder", "groupNumber": 1, "isBarred": False, "number": None},
         )
         self.assertEqual(created.status_code, 201)
         self.assertEqual(created.json(), {"number": 2})
@@ -1023,7 +1033,10 @@ class TestProjectsApi(FakeCase):
         legacy = self.call("GET", "/employees/2").json()
         self.assertEqual(legacy["name"], "Ny Medarbejder")
         invalid = self.call(
-            "POST", "/Employees", base=PROJECTS, json={"name": "x" * 101, "groupNumber": 9}
+            "POST",
+            "/Employees",
+            base=PROJECTS,
+            json={"name": "x" * 101, "groupNumber": 9, "isBarred": False, "number": None},
         )
         self.assertEqual(invalid.status_code, 400)
         self.assertTrue(invalid.headers["Content-Type"].startswith("application/problem+json"))
@@ -1109,7 +1122,7 @@ class TestHttpServer(unittest.TestCase):
         created = requests.post(
             base + "/projectsapi/v1.1.0/Employees",
             headers=headers,
-            json={"name": "HTTP", "groupNumber": 1},
+            json={"name": "HTTP", "groupNumber": 1, "isBarred": False, "number": None},
             timeout=5,
         )
         self.assertEqual(created.status_code, 201)
