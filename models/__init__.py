@@ -1,6 +1,7 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import economic_write_guard
+from . import economic_job_state
 from . import economic_choice
 from . import economic_run
 from . import economic_sync_mixin

@@ -29,6 +29,7 @@ from odoo.tools import SQL
 
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
+from . import economic_job_state as job_state
 from .account_analytic_line import marker_line_id
 from .economic_sync_mixin import economic_error_text
 from .project_project import REFERENCE_PREFIX, draft_put_payload
@@ -1006,7 +1007,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                     # Ours, created while the answer was lost: the outbox adopts it.
                     continue
             self._economic_import_draft(company, summary)
-        company.sudo().write({"economic_drafts_polled_at": fields.Datetime.now()})
+        self.env["economic.job.state"]._economic_set(company, job_state.DRAFTS_POLLED)
         self._economic_commit()
 
     def _economic_check_draft(self, project, client, summary, sent):

@@ -26,6 +26,7 @@ from .economic_sync_mixin import (
     normalized_text,
     parse_economic_datetime,
 )
+from . import economic_job_state as job_state
 from .res_company import DEFAULT_SYNC_INTERVAL, SYNC_CRON_XMLID
 from .res_partner import CUSTOMER_MAPPED_KEYS, customer_document_holds, document_digest
 
@@ -174,7 +175,7 @@ class EconomicMasterSync(models.AbstractModel):
         :return: False (no work remains for another call)
         """
         run._economic_finish(message=message, failed=failed)
-        company.economic_master_synced_at = fields.Datetime.now()
+        self.env["economic.job.state"]._economic_set(company, job_state.MASTER_SYNCED)
         self.env["ir.cron"]._commit_progress()
         return False
 
@@ -525,7 +526,7 @@ class EconomicMasterSync(models.AbstractModel):
             return True
         if client.count_customers():
             return False
-        company.sudo().economic_customers_matched = True
+        self.env["economic.job.state"]._economic_set(company, job_state.CUSTOMERS_MATCHED)
         return True
 
     @api.model
@@ -583,7 +584,9 @@ class EconomicMasterSync(models.AbstractModel):
                         ),
                     )
             if newest != cursor:
-                company.sudo().economic_customers_pulled_at = newest
+                self.env["economic.job.state"]._economic_set(
+                    company, job_state.CUSTOMERS_PULLED, at=newest
+                )
             self.env["ir.cron"]._commit_progress()
 
     @api.model

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools.translate import LazyTranslate
 
+from .economic_job_state import LAST_RUN_PREFIX
+
 _lt = LazyTranslate(__name__)
 
 RUN_KINDS = [
@@ -186,7 +188,10 @@ class EconomicRun(models.Model):
                     "message": message or False,
                 }
             )
-            run.company_id.economic_last_run_id = run
+            # Off the company row: several jobs finish runs at once (economic.job.state).
+            self.env["economic.job.state"]._economic_set(
+                run.company_id, LAST_RUN_PREFIX + run.kind, run=run
+            )
         return True
 
     @api.autovacuum
@@ -196,12 +201,7 @@ class EconomicRun(models.Model):
         A run that did nothing and listed nothing needing attention goes after a week.
         """
         now = fields.Datetime.now()
-        last_runs = (
-            self.env["res.company"]
-            .sudo()
-            .search([("economic_last_run_id", "!=", False)])
-            .economic_last_run_id
-        )
+        last_runs = self.env["economic.job.state"]._economic_last_runs()
         idle = Domain.AND(Domain(key, "=", 0) for key in RUN_COUNTERS) & Domain(
             "issue_ids", "=", False
         )

@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..economic import const
 from ..economic.client import EconomicClient
 from ..economic.exceptions import EconomicError
+from . import economic_job_state as job_state
 from .economic_sync_mixin import economic_error_text
 
 GRANT_REQUEST_URL = "https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
@@ -209,19 +210,102 @@ class ResCompany(models.Model):
     )
     economic_customers_matched = fields.Boolean(
         string="e-conomic Customers Matched",
-        copy=False,
+        compute="_compute_economic_job_state",
+        inverse="_inverse_economic_customers_matched",
         help="Set when the customer matching proposal was confirmed, or when the first sync "
         "found the agreement without customers. Until then no customer is created in "
         "e-conomic.",
     )
 
     # === CURSORS AND STATUS === #
-    economic_master_synced_at = fields.Datetime(string="Master Data Synced At", copy=False)
-    economic_customers_pulled_at = fields.Datetime(string="Customers Pulled At", copy=False)
-    economic_drafts_polled_at = fields.Datetime(string="Drafts Polled At", copy=False)
-    economic_last_run_id = fields.Many2one(
-        "economic.run", string="Last e-conomic Run", copy=False, readonly=True
+    # Kept in economic.job.state (one row per company and kind), not on this row: several
+    # crons write them, concurrently. The inverses serve forms and tests; job code calls
+    # env["economic.job.state"]._economic_set(), which leaves the company row alone.
+    economic_master_synced_at = fields.Datetime(
+        string="Master Data Synced At",
+        compute="_compute_economic_job_state",
+        inverse="_inverse_economic_master_synced_at",
     )
+    economic_customers_pulled_at = fields.Datetime(
+        string="Customers Pulled At",
+        compute="_compute_economic_job_state",
+        inverse="_inverse_economic_customers_pulled_at",
+    )
+    economic_drafts_polled_at = fields.Datetime(
+        string="Drafts Polled At",
+        compute="_compute_economic_job_state",
+        inverse="_inverse_economic_drafts_polled_at",
+    )
+    economic_last_run_id = fields.Many2one(
+        "economic.run",
+        string="Last e-conomic Run",
+        compute="_compute_economic_job_state",
+        inverse="_inverse_economic_last_run_id",
+    )
+
+    def _compute_economic_job_state(self):
+        JobState = self.env["economic.job.state"].sudo()
+        states = JobState.search([("company_id", "in", self.ids)])
+        by_company = {}
+        for state in states:
+            by_company.setdefault(state.company_id.id, {})[state.kind] = state
+        for company in self:
+            rows = by_company.get(company.id, {})
+
+            def at(kind, rows=rows):
+                return rows[kind].at if kind in rows else False
+
+            company.economic_master_synced_at = at(job_state.MASTER_SYNCED)
+            company.economic_customers_pulled_at = at(job_state.CUSTOMERS_PULLED)
+            company.economic_drafts_polled_at = at(job_state.DRAFTS_POLLED)
+            company.economic_customers_matched = bool(at(job_state.CUSTOMERS_MATCHED))
+            last_runs = [
+                row.run_id
+                for kind, row in rows.items()
+                if kind.startswith(job_state.LAST_RUN_PREFIX) and row.run_id
+            ]
+            company.economic_last_run_id = (
+                max(last_runs, key=lambda run: run.id) if last_runs else False
+            )
+
+    def _economic_set_job_state(self, kind, value):
+        for company in self:
+            self.env["economic.job.state"]._economic_set(
+                company, kind, at=value or None, clear=not value
+            )
+
+    def _inverse_economic_master_synced_at(self):
+        for company in self:
+            company._economic_set_job_state(
+                job_state.MASTER_SYNCED, company.economic_master_synced_at
+            )
+
+    def _inverse_economic_customers_pulled_at(self):
+        for company in self:
+            company._economic_set_job_state(
+                job_state.CUSTOMERS_PULLED, company.economic_customers_pulled_at
+            )
+
+    def _inverse_economic_drafts_polled_at(self):
+        for company in self:
+            company._economic_set_job_state(
+                job_state.DRAFTS_POLLED, company.economic_drafts_polled_at
+            )
+
+    def _inverse_economic_customers_matched(self):
+        for company in self:
+            company._economic_set_job_state(
+                job_state.CUSTOMERS_MATCHED,
+                company.economic_customers_matched and fields.Datetime.now(),
+            )
+
+    def _inverse_economic_last_run_id(self):
+        for company in self:
+            run = company.economic_last_run_id
+            if run:
+                self.env["economic.job.state"]._economic_set(
+                    company, job_state.LAST_RUN_PREFIX + run.kind, run=run
+                )
 
     # === CONSTRAINTS === #
 

@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..economic import exceptions as economic_exceptions
+from . import economic_job_state as job_state
 from .economic_sync_mixin import economic_error_text
 from .res_company import CHOICE_FIELDS, SYNC_CRON_XMLID
 
@@ -197,7 +198,9 @@ class ResConfigSettings(models.TransientModel):
                     )
                 )
             raise UserError(self.env._("Switch on the sync with e-conomic first."))
-        company.sudo().economic_master_synced_at = False
+        self.env["economic.job.state"]._economic_set(
+            company, job_state.MASTER_SYNCED, clear=True
+        )
         self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
         return self._economic_notification(
             self.env._(

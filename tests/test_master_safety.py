@@ -12,6 +12,7 @@ import jsonschema
 from odoo.tests import tagged
 
 from ..economic.fake.app import IDEMPOTENCY_TTL
+from ..models import economic_job_state as job_state
 from ..models.hr_employee import HrEmployee
 from .test_customers import CustomerSyncCase
 
@@ -188,3 +189,53 @@ class TestEmployeeContract(MasterSafetyCase):
         self.sync()
         self.assertFalse(self.fake_calls("POST"), "an unchanged refused payload waits")
         self.assertEqual(other.economic_state, "error")
+
+
+@tagged("post_install", "-at_install")
+class TestJobStateOffCompanyRow(MasterSafetyCase):
+    """Finding 11: the jobs' bookkeeping is not written on the res_company row."""
+
+    def company_row_version(self):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT ctid FROM res_company WHERE id = %s", [self.company.id])
+        return self.env.cr.fetchone()[0]
+
+    def test_jobs_leave_the_company_row_alone(self):
+        self.company.economic_customer_direction = "both"
+        self.empty_agreement()
+        self.fake.add_customer(name="Pulled From e-conomic")
+        self.customer(name="Sent From Odoo")
+        self.employee(name="Employee From Odoo")
+        JobState = self.env["economic.job.state"]
+        JobState._economic_set(self.company, job_state.MASTER_SYNCED, clear=True)
+        JobState._economic_set(self.company, job_state.CUSTOMERS_MATCHED)
+        before = self.company_row_version()
+        self.run_as_cron(lambda env: env["res.partner"]._cron_economic_sync_master_data())
+        self.run_as_cron(lambda env: env["project.project"]._cron_economic_poll_invoices())
+        self.assertEqual(self.company_row_version(), before, "the company row was not updated")
+        # What the jobs recorded is still read through the company.
+        company = self.company
+        company.invalidate_recordset()
+        self.assertTrue(company.economic_master_synced_at)
+        self.assertTrue(company.economic_customers_pulled_at)
+        self.assertTrue(company.economic_customers_matched)
+        self.assertTrue(company.economic_drafts_polled_at)
+        last = self.env["economic.run"].search(
+            [("company_id", "=", company.id)], order="id desc", limit=1
+        )
+        self.assertEqual(company.economic_last_run_id, last)
+        rows = JobState.search([("company_id", "=", company.id)])
+        self.assertEqual(len(rows), len(set(rows.mapped("kind"))), "one row per kind")
+        self.assertIn(job_state.LAST_RUN_PREFIX + "customers", rows.mapped("kind"))
+
+    def test_upsert_keeps_one_row_and_clears(self):
+        JobState = self.env["economic.job.state"]
+        for _attempt in range(3):
+            JobState._economic_set(self.company, job_state.DRAFTS_POLLED)
+        rows = JobState.search(
+            [("company_id", "=", self.company.id), ("kind", "=", job_state.DRAFTS_POLLED)]
+        )
+        self.assertEqual(len(rows), 1)
+        self.company.economic_drafts_polled_at = False  # the form's way (inverse)
+        self.assertFalse(JobState._economic_get_at(self.company, job_state.DRAFTS_POLLED))
+        self.assertFalse(self.company.economic_drafts_polled_at)

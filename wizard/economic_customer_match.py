@@ -18,6 +18,7 @@ from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
 from ..models.economic_sync_mixin import economic_error_text, normalized_text
+from ..models import economic_job_state as job_state
 from ..models.res_company import SYNC_CRON_XMLID
 
 MATCH_REASONS = [
@@ -271,9 +272,9 @@ class EconomicCustomerMatch(models.TransientModel):
                 )
             elif partner.economic_error:
                 partner._economic_write({"economic_error": False})
-        company.sudo().write(
-            {"economic_customers_matched": True, "economic_master_synced_at": False}
-        )
+        JobState = self.env["economic.job.state"]
+        JobState._economic_set(company, job_state.CUSTOMERS_MATCHED)
+        JobState._economic_set(company, job_state.MASTER_SYNCED, clear=True)  # sync now
         self._economic_record_run()
         cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
         if cron:
