@@ -220,9 +220,9 @@ class AccountAnalyticLine(models.Model):
                 vals.pop("economic_line_state", None)
         lines = super().create(vals_list)
         # hr_timesheet can derive the project from the task or the context.
-        lines.filtered(
-            lambda line: line.project_id and not line.economic_line_state
-        ).sudo().write({"economic_line_state": "to_approve"})
+        lines.filtered(lambda line: line.project_id and not line.economic_line_state).sudo().write(
+            {"economic_line_state": "to_approve"}
+        )
         return lines
 
     def write(self, vals):

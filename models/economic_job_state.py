@@ -43,9 +43,7 @@ class EconomicJobState(models.Model):
     @api.model
     def _economic_get(self, company, kind):
         """The row of ``company`` and ``kind`` (empty recordset when none)."""
-        return self.sudo().search(
-            [("company_id", "=", company.id), ("kind", "=", kind)], limit=1
-        )
+        return self.sudo().search([("company_id", "=", company.id), ("kind", "=", kind)], limit=1)
 
     @api.model
     def _economic_get_at(self, company, kind):

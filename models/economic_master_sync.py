@@ -20,13 +20,13 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
+from . import economic_job_state as job_state
 from .economic_sync_mixin import (
     SYNC_WRITING_KEY,
     economic_error_text,
     normalized_text,
     parse_economic_datetime,
 )
-from . import economic_job_state as job_state
 from .res_company import DEFAULT_SYNC_INTERVAL, SYNC_CRON_XMLID
 from .res_partner import CUSTOMER_MAPPED_KEYS, customer_document_holds, document_digest
 

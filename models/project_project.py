@@ -487,9 +487,7 @@ class ProjectProject(models.Model):
         """Refuse the project's e-conomic buttons to users who are neither project managers
         nor bookkeepers (the buttons then write the connector's fields through sudo)."""
         if not any(self.env.user.has_group(group) for group in PROJECT_ECONOMIC_GROUPS):
-            raise AccessError(
-                self.env._("Only project managers and bookkeepers can do this.")
-            )
+            raise AccessError(self.env._("Only project managers and bookkeepers can do this."))
 
     def action_economic_send_now(self):
         """Retry now instead of waiting for the backoff."""

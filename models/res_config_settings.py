@@ -198,9 +198,7 @@ class ResConfigSettings(models.TransientModel):
                     )
                 )
             raise UserError(self.env._("Switch on the sync with e-conomic first."))
-        self.env["economic.job.state"]._economic_set(
-            company, job_state.MASTER_SYNCED, clear=True
-        )
+        self.env["economic.job.state"]._economic_set(company, job_state.MASTER_SYNCED, clear=True)
         self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
         return self._economic_notification(
             self.env._(

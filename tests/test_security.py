@@ -6,9 +6,8 @@ import logging
 from datetime import date
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
-
 from odoo.service.server import CommonRequestHandler
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..controllers.main import ConnectReturnLogFilter
 from .test_timesheet_approval import EconomicInvoicingCase
@@ -258,14 +257,18 @@ class TestConnectReturnLog(HttpCase):
 
     def test_filter_leaves_other_requests_alone(self):
         record = logging.LogRecord(
-            "werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
-            ("GET /odoo/action-1?debug=1 HTTP/1.1", "200", "-"), None,
+            "werkzeug",
+            logging.INFO,
+            __file__,
+            1,
+            '"%s" %s %s',
+            ("GET /odoo/action-1?debug=1 HTTP/1.1", "200", "-"),
+            None,
         )
         self.assertTrue(ConnectReturnLogFilter().filter(record))
         self.assertEqual(record.getMessage(), '"GET /odoo/action-1?debug=1 HTTP/1.1" 200 -')
-        self.assertTrue(
-            any(isinstance(f, ConnectReturnLogFilter) for f in logging.getLogger("werkzeug").filters)
-        )
+        installed = logging.getLogger("werkzeug").filters
+        self.assertTrue(any(isinstance(f, ConnectReturnLogFilter) for f in installed))
 
 
 @tagged("post_install", "-at_install")

@@ -17,8 +17,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
-from ..models.economic_sync_mixin import economic_error_text, normalized_text
 from ..models import economic_job_state as job_state
+from ..models.economic_sync_mixin import economic_error_text, normalized_text
 from ..models.res_company import SYNC_CRON_XMLID
 
 MATCH_REASONS = [
