@@ -20,6 +20,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
+from .economic_lang import in_company_lang
 from .economic_sync_mixin import (
     SYNC_WRITING_KEY,
     economic_error_text,
@@ -70,7 +71,9 @@ class EconomicMasterSync(models.AbstractModel):
         more = False
         for company in companies.sudo():
             if self._economic_master_data_due(company):
-                more |= self._economic_sync_company(company)
+                # What the run writes (notes, errors, run messages) is in the company's language.
+                service, company = in_company_lang(company, self, company)
+                more |= service._economic_sync_company(company)
         if more:
             cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
             if cron:
@@ -246,7 +249,7 @@ class EconomicMasterSync(models.AbstractModel):
     def _economic_add_product(self, template, number, vals, company, run):
         """Link the product with this internal reference, else create it (unless barred)."""
         if template:
-            template.write(vals)
+            template.with_context(lang=None).write(vals)
             template._economic_set_synced(number, company)
             template._economic_log(
                 self.env._(
@@ -266,10 +269,12 @@ class EconomicMasterSync(models.AbstractModel):
     @api.model
     def _economic_update_product(self, template, vals, run):
         """Write what changed in e-conomic; nothing at all when nothing did."""
-        changed = template._economic_changed_values(vals)
+        # The name is translatable: compare and write the source (English) value as before,
+        # whatever language the run's texts are in.
+        changed = template.with_context(lang=None)._economic_changed_values(vals)
         if not changed:
             return
-        template.write(changed)
+        template.with_context(lang=None).write(changed)
         template._economic_set_synced()
         note = template._economic_update_note(changed)
         if note:
