@@ -201,6 +201,9 @@ class EconomicInvoice(models.Model):
             "economic_connector.action_economic_timesheet_lines"
         )
         action["domain"] = [("economic_invoice_id", "=", self.id)]
+        action["name"] = action["display_name"] = self.env._(
+            "Timesheet lines of invoice %(number)s", number=self.number
+        )
         action["context"] = {}
         return action
 

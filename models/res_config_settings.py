@@ -164,17 +164,28 @@ class ResConfigSettings(models.TransientModel):
         except economic_exceptions.EconomicError as exc:
             return self._economic_failure(exc)
         message = self.env._(
-            "Lists loaded from e-conomic: %(groups)s customer groups, %(terms)s payment terms, "
-            "%(zones)s VAT zones, %(layouts)s layouts, %(products)s products, "
-            "%(employee_groups)s employee groups.",
-            groups=counts["customer_group"],
-            terms=counts["payment_terms"],
-            zones=counts["vat_zone"],
-            layouts=counts["layout"],
-            products=counts["product"],
-            employee_groups=counts["employee_group"],
+            "Lists loaded from e-conomic: %(lists)s.", lists=self._economic_list_counts(counts)
         )
         return self._economic_notification(message)
+
+    def _economic_list_counts(self, counts):
+        """"1 customer group, 3 payment terms, …": singular and plural as full texts."""
+        env = self.env
+        groups, terms, zones = counts["customer_group"], counts["payment_terms"], counts["vat_zone"]
+        layouts, products, staff = counts["layout"], counts["product"], counts["employee_group"]
+        parts = [
+            env._("1 customer group")
+            if groups == 1
+            else env._("%(count)s customer groups", count=groups),
+            env._("1 payment term") if terms == 1 else env._("%(count)s payment terms", count=terms),
+            env._("1 VAT zone") if zones == 1 else env._("%(count)s VAT zones", count=zones),
+            env._("1 layout") if layouts == 1 else env._("%(count)s layouts", count=layouts),
+            env._("1 product") if products == 1 else env._("%(count)s products", count=products),
+            env._("1 employee group")
+            if staff == 1
+            else env._("%(count)s employee groups", count=staff),
+        ]
+        return ", ".join(parts)
 
     def action_economic_connect(self):
         """Open e-conomic's grant page; it returns the agreement grant token to Odoo."""
