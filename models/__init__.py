@@ -14,3 +14,4 @@ from . import project_task
 from . import account_analytic_line
 from . import economic_invoice
 from . import economic_invoice_sync
+from . import economic_attention
