@@ -15,3 +15,4 @@ from . import account_analytic_line
 from . import economic_invoice
 from . import economic_invoice_sync
 from . import economic_attention
+from . import economic_internal_fields
