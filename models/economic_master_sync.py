@@ -170,6 +170,7 @@ class EconomicMasterSync(models.AbstractModel):
         run._economic_finish(message=message, failed=failed)
         company.economic_master_synced_at = fields.Datetime.now()
         self.env["ir.cron"]._commit_progress()
+        self.env["res.config.settings"]._economic_notify_sync_requester(company, run)
         return False
 
     # === PRODUCTS (e-conomic -> Odoo) === #
@@ -259,7 +260,14 @@ class EconomicMasterSync(models.AbstractModel):
             )
             run._economic_count("linked")
         elif vals["active"]:
-            template = self.env["product.template"].sudo().create(dict(vals, company_id=company.id))
+            # The name is stored as the source value only: every language reads e-conomic's.
+            template = (
+                self.env["product.template"]
+                .sudo()
+                .with_context(lang=None)
+                .create(dict(vals, company_id=company.id))
+                .with_context(lang=self.env.lang)
+            )
             template._economic_set_synced(number, company)
             template._economic_log(
                 self.env._("Created from e-conomic product %(number)s.", number=number)

@@ -17,6 +17,7 @@ from .economic_sync_mixin import economic_error_text
 from .res_company import CHOICE_FIELDS, SYNC_CRON_XMLID
 
 CUSTOMER_MATCH_ACTION_XMLID = "economic_connector.action_economic_customer_match"
+SYNC_REQUESTER_PARAM = "economic_connector.sync_requested_by"
 
 
 def _related_choice(fname):
@@ -291,12 +292,46 @@ class ResConfigSettings(models.TransientModel):
                 )
             raise UserError(self.env._("Switch on the sync with e-conomic first."))
         company.sudo().economic_master_synced_at = False
+        # The job runs later in another worker: it tells this user when it is done.
+        self.env["ir.config_parameter"].sudo().set_param(
+            f"{SYNC_REQUESTER_PARAM}.{company.id}", str(self.env.uid)
+        )
         self.env.ref(SYNC_CRON_XMLID).sudo()._trigger()
         return self._economic_notification(
             self.env._(
-                "The e-conomic sync starts in a moment; its summary appears here when it is done."
+                "The e-conomic sync starts in a moment; a notification tells you when it is "
+                "done, with its summary."
             ),
         )
+
+    @api.model
+    def _economic_notify_sync_requester(self, company, run):
+        """Tell the user who clicked "Sync now" that the run is done (through the bus: the
+        run ends in a cron worker, after the click's request has long returned)."""
+        Param = self.env["ir.config_parameter"].sudo()
+        key = f"{SYNC_REQUESTER_PARAM}.{company.id}"
+        user_id = Param.get_param(key)
+        if not user_id:
+            return False
+        Param.set_param(key, False)
+        user = self.env["res.users"].sudo().browse(int(user_id)).exists()
+        if not user:
+            return False
+        # The user's click caused it: in the user's language.
+        run = run.with_context(lang=user.lang)
+        run.invalidate_recordset(["summary"])
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "warning" if run.errors or run.state == "failed" else "success",
+                "sticky": bool(run.errors or run.state == "failed"),
+                "message": run.env._(
+                    "e-conomic sync done: %(summary)s. Reload Settings to see every kind.",
+                    summary=run.summary,
+                ),
+            },
+        )
+        return True
 
     def action_economic_open_runs(self):
         action = self.env["ir.actions.actions"]._for_xml_id(
