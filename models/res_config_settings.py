@@ -260,7 +260,9 @@ class ResConfigSettings(models.TransientModel):
             env._("1 customer group")
             if groups == 1
             else env._("%(count)s customer groups", count=groups),
-            env._("1 payment term") if terms == 1 else env._("%(count)s payment terms", count=terms),
+            env._("1 payment term")
+            if terms == 1
+            else env._("%(count)s payment terms", count=terms),
             env._("1 VAT zone") if zones == 1 else env._("%(count)s VAT zones", count=zones),
             env._("1 layout") if layouts == 1 else env._("%(count)s layouts", count=layouts),
             env._("1 product") if products == 1 else env._("%(count)s products", count=products),
