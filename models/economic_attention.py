@@ -18,9 +18,10 @@ ATTENTION_MODELS = {
     "products": "product.template",
     "timesheets": "account.analytic.line",
     "drafts": "project.project",
+    "invoices": "economic.invoice",
 }
 # Kinds in the order Settings lists them
-ATTENTION_KINDS = ("products", "employees", "customers", "timesheets", "drafts")
+ATTENTION_KINDS = ("products", "employees", "customers", "timesheets", "drafts", "invoices")
 
 _MIXIN_IN_ERROR = (
     "(t.economic_state = 'error' OR (t.economic_need_sync AND t.economic_error IS NOT NULL))"
@@ -59,6 +60,7 @@ class EconomicAttention(models.Model):
         ],
         "account.analytic.line": ["economic_line_state", "economic_error", "company_id"],
         "project.project": ["economic_error", "economic_sync_error", "company_id"],
+        "economic.invoice": ["pdf_attachment_id", "company_id"],
     }
 
     kind = fields.Selection(
@@ -68,6 +70,7 @@ class EconomicAttention(models.Model):
             ("products", "Product"),
             ("timesheets", "Timesheet line"),
             ("drafts", "Project (draft invoice)"),
+            ("invoices", "Booked invoice"),
         ],
         readonly=True,
     )
@@ -76,6 +79,7 @@ class EconomicAttention(models.Model):
     res_id = fields.Many2oneReference(string="Record Id", model_field="res_model", readonly=True)
     name = fields.Char(string="Record", compute="_compute_name")
     message = fields.Text(string="Error", readonly=True)
+    description = fields.Text(string="What to do", compute="_compute_description")
     log_id = fields.Char(string="e-conomic Log Id", readonly=True)
 
     @property
@@ -105,13 +109,27 @@ class EconomicAttention(models.Model):
                               CONCAT_WS(E'\\n', t.economic_error, t.economic_sync_error), NULL
                          FROM project_project t
                         WHERE t.economic_error IS NOT NULL OR t.economic_sync_error IS NOT NULL"""
-        return "\nUNION ALL\n".join([*mixin, lines, projects])
+        invoices = f"""SELECT t.id * {size} + {position["invoices"]}, 'invoices', t.company_id,
+                              'economic.invoice', t.id, NULL, NULL
+                         FROM economic_invoice t
+                        WHERE t.pdf_attachment_id IS NULL"""
+        return "\nUNION ALL\n".join([*mixin, lines, projects, invoices])
 
     @api.depends("res_model", "res_id")
     def _compute_name(self):
         for item in self:
             record = self.env[item.res_model].sudo().browse(item.res_id).exists()
             item.name = record.display_name if record else ""
+
+    @api.depends("kind", "message")
+    def _compute_description(self):
+        for item in self:
+            if item.kind == "invoices":
+                item.description = self.env._(
+                    "No PDF archived: open the invoice and use “Fetch PDF”."
+                )
+            else:
+                item.description = item.message
 
     @api.model
     def _economic_counts(self, company):

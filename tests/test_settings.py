@@ -396,7 +396,7 @@ class TestRunsAndErrors(EconomicCase):
         partner = self.env["res.partner"].create({"name": "Broken Customer ApS"})
         run._economic_add_issue(partner, "Name too long", log_id="log-1")
         run._economic_finish()
-        action = self.env["res.config.settings"].create({}).action_economic_open_issues()
+        action = run.action_economic_open_issues()
         issues = self.env["economic.run.issue"].search(action["domain"])
         self.assertEqual(issues.mapped("name"), ["Broken Customer ApS"])
         self.assertEqual(issues.log_id, "log-1")

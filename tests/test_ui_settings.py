@@ -199,3 +199,29 @@ class TestEconomicMenus(EconomicInvoicingCase):
         title = f"Draft invoice {project.economic_draft_number}"
         self.assertEqual(action["name"], title)
         self.assertEqual(action["display_name"], title, "the web client shows display_name")
+
+    def test_lines_projects_and_invoices_without_pdf_need_attention(self):
+        project = self.project_with_draft()
+        line = self.make_lines(project)
+        line.sudo().write({"economic_line_state": "error", "economic_error": "changed there"})
+        project.sudo().write({"economic_sync_error": "lines changed in e-conomic"})
+        invoice = self.env["economic.invoice"].create({"number": 4711, "project_id": project.id})
+        settings = self.env["res.config.settings"].create({})
+        domain = settings.action_economic_open_issues()["domain"]
+        items = self.env["economic.attention"].search(domain)
+        found = {(item.kind, item.res_model, item.res_id): item for item in items}
+        self.assertEqual(
+            found[("timesheets", "account.analytic.line", line.id)].message, "changed there"
+        )
+        self.assertIn(
+            "lines changed in e-conomic",
+            found[("drafts", "project.project", project.id)].message,
+        )
+        no_pdf = found[("invoices", "economic.invoice", invoice.id)]
+        self.assertIn("Fetch PDF", no_pdf.description)
+        counts = {row["kind"]: row["errors"] for row in self.company._economic_kind_status()}
+        self.assertEqual((counts["timesheets"], counts["drafts"], counts["invoices"]), (1, 1, 1))
+        # The line's error is fixed: it leaves the list.
+        line.sudo().write({"economic_line_state": "approved", "economic_error": False})
+        items = self.env["economic.attention"].search(domain)
+        self.assertNotIn(line.id, items.filtered(lambda i: i.kind == "timesheets").mapped("res_id"))
