@@ -16,3 +16,4 @@ from . import economic_invoice
 from . import economic_invoice_sync
 from . import economic_attention
 from . import economic_internal_fields
+from . import economic_money_fields
