@@ -9,7 +9,8 @@ from odoo import api, fields, models
 def currency_named(env, name):
     if not name:
         return env["res.currency"]
-    return env["res.currency"].with_context(active_test=False).search([("name", "=", name)], limit=1)
+    Currency = env["res.currency"].with_context(active_test=False)
+    return Currency.search([("name", "=", name)], limit=1)
 
 
 class ProjectProject(models.Model):
