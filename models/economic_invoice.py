@@ -65,7 +65,10 @@ class EconomicInvoice(models.Model):
     due_date = fields.Date(readonly=True)
     currency = fields.Char(readonly=True)
     currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", help="The currency named by e-conomic."
+        "res.currency",
+        string="Currency record",
+        compute="_compute_currency_id",
+        help="The currency named by e-conomic.",
     )
     net_amount = fields.Float(string="Net amount", readonly=True)
     vat_amount = fields.Float(string="VAT", readonly=True)

@@ -17,7 +17,9 @@ class ProjectProject(models.Model):
     _inherit = "project.project"
 
     economic_draft_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_economic_draft_currency_id"
+        "res.currency",
+        string="Draft currency record",
+        compute="_compute_economic_draft_currency_id",
     )
 
     @api.depends("economic_draft_currency")

@@ -21,7 +21,9 @@ class EconomicBookInvoice(models.TransientModel):
     draft_number = fields.Integer(related="project_id.economic_draft_number")
     net_amount = fields.Float(related="project_id.economic_draft_net_amount")
     currency = fields.Char(related="project_id.economic_draft_currency")
-    currency_id = fields.Many2one(related="project_id.economic_draft_currency_id")
+    currency_id = fields.Many2one(
+        related="project_id.economic_draft_currency_id", string="Currency record"
+    )
     queued_count = fields.Integer(related="project_id.economic_queued_line_count")
     # Lines not approved yet are not on this invoice: they stay on the closed project.
     unapproved_count = fields.Integer(related="project_id.economic_pending_line_count")
