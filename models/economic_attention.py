@@ -30,7 +30,7 @@ _MIXIN_IN_ERROR = (
 
 class EconomicAttention(models.Model):
     _name = "economic.attention"
-    _description = "e-conomic Record Needing Attention"
+    _description = "e-conomic Record in Error"
     _auto = False
     _order = "kind, id"
     _depends = {
