@@ -100,6 +100,7 @@ class EconomicRun(models.Model):
             run.issue_count = len(run.issue_ids)
 
     @api.depends("kind", *RUN_COUNTERS, "message", "state", "issue_ids")
+    @api.depends_context("lang")  # in the reader's language
     def _compute_summary(self):
         for run in self:
             run.summary = run._economic_summary_text()

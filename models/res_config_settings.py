@@ -321,7 +321,6 @@ class ResConfigSettings(models.TransientModel):
             return False
         # The user's click caused it: in the user's language.
         run = run.with_context(lang=user.lang)
-        run.invalidate_recordset(["summary"])
         user._bus_send(
             "simple_notification",
             {
