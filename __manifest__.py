@@ -28,6 +28,7 @@
         "views/project_project_views.xml",
         "views/account_analytic_line_views.xml",
         "views/economic_invoice_views.xml",
+        "views/economic_attention_views.xml",
         "views/economic_menus.xml",
     ],
     "installable": True,

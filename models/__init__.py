@@ -16,3 +16,6 @@ from . import project_task
 from . import account_analytic_line
 from . import economic_invoice
 from . import economic_invoice_sync
+from . import economic_attention
+from . import economic_internal_fields
+from . import economic_money_fields

@@ -297,6 +297,10 @@ class AccountAnalyticLine(models.Model):
             "params": {
                 "type": "success",
                 "message": self.env._(
+                    "1 timesheet line approved; it is sent to e-conomic in a moment."
+                )
+                if len(lines) == 1
+                else self.env._(
                     "%(count)s timesheet lines approved; they are sent to e-conomic in a moment.",
                     count=len(lines),
                 ),

@@ -8,6 +8,7 @@ from odoo.tools import format_amount, formatLang
 
 from ..economic import exceptions as economic_errors
 from .account_analytic_line import marker_line_id
+from .economic_lang import in_company_lang
 from .economic_sync_mixin import economic_error_text
 
 FIK_CARD_TYPE = "71"
@@ -63,6 +64,12 @@ class EconomicInvoice(models.Model):
     date = fields.Date(readonly=True)
     due_date = fields.Date(readonly=True)
     currency = fields.Char(readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Currency record",
+        compute="_compute_currency_id",
+        help="The currency named by e-conomic.",
+    )
     net_amount = fields.Float(string="Net amount", readonly=True)
     vat_amount = fields.Float(string="VAT", readonly=True)
     gross_amount = fields.Float(string="Total", readonly=True)
@@ -91,6 +98,16 @@ class EconomicInvoice(models.Model):
     def _compute_display_name(self):
         for invoice in self:
             invoice.display_name = self.env._("Invoice %(number)s", number=invoice.number)
+
+    @api.depends("currency")
+    def _compute_currency_id(self):
+        Currency = self.env["res.currency"].with_context(active_test=False)
+        for invoice in self:
+            invoice.currency_id = (
+                Currency.search([("name", "=", invoice.currency)], limit=1)
+                if invoice.currency
+                else Currency
+            )
 
     @api.depends("timesheet_ids")
     def _compute_timesheet_count(self):
@@ -187,6 +204,9 @@ class EconomicInvoice(models.Model):
             "economic_connector.action_economic_timesheet_lines"
         )
         action["domain"] = [("economic_invoice_id", "=", self.id)]
+        action["name"] = action["display_name"] = self.env._(
+            "Timesheet lines of invoice %(number)s", number=self.number
+        )
         action["context"] = {}
         return action
 
@@ -206,9 +226,11 @@ class EconomicInvoice(models.Model):
         if not self.env.user.has_group("economic_connector.group_economic_bookkeeper"):
             raise UserError(self.env._("Only bookkeepers can fetch invoice PDFs."))
         try:
-            attachment, remarks = (
-                self.env["economic.invoice.sync"].sudo()._economic_archive_missing_pdf(self.sudo())
+            # The archive (PDF name, chatter note) is read by everyone: company's language.
+            service, invoice = in_company_lang(
+                self.company_id, self.env["economic.invoice.sync"].sudo(), self.sudo()
             )
+            attachment, remarks = service._economic_archive_missing_pdf(invoice)
         except economic_errors.EconomicError as exc:
             raise UserError(economic_error_text(self.env, exc)) from exc
         if not attachment:

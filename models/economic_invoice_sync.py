@@ -31,6 +31,7 @@ from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
 from . import economic_job_state as job_state
 from .account_analytic_line import marker_line_id
+from .economic_lang import format_hours, in_company_lang
 from .economic_sync_mixin import economic_error_text
 from .project_project import REFERENCE_PREFIX, draft_put_payload
 
@@ -173,14 +174,16 @@ class EconomicInvoiceSync(models.AbstractModel):
         for project in todo:
             company = project._economic_company()
             batch = self._economic_batch(company, batches)
+            # What the job writes (chatter, errors, PDF names) is in the company's language.
+            service, project = in_company_lang(company, self, project)
             if batch and self._economic_claim(project):
                 try:
-                    self._economic_process_project(project, batch)
+                    service._economic_process_project(project, batch)
                 except economic_errors.AuthenticationError:
                     batches[company.id] = None  # refused tokens: the company's other projects wait
                 except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
                     _logger.exception("e-conomic: sending for project %s failed", project.id)
-                    self._economic_project_crashed(project, batch, exc)
+                    service._economic_project_crashed(project, batch, exc)
                 finally:
                     self._economic_release(project)
             if not cron._commit_progress(1):
@@ -337,10 +340,16 @@ class EconomicInvoiceSync(models.AbstractModel):
                 number, draft_put_payload(draft, kept), idempotency_key=project.economic_removal_key
             )
             project._economic_store_draft_summary(updated or {})
+            removed = len(remote_lines) - len(kept)
             project._economic_post(
                 self.env._(
+                    "1 reset timesheet line removed from draft invoice %(number)s.",
+                    number=number,
+                )
+                if removed == 1
+                else self.env._(
                     "%(count)s reset timesheet lines removed from draft invoice %(number)s.",
-                    count=len(remote_lines) - len(kept),
+                    count=removed,
                     number=number,
                 )
             )
@@ -480,12 +489,19 @@ class EconomicInvoiceSync(models.AbstractModel):
         for line in sent:
             line._economic_mark_on_draft(draft_number, by_marker[line.id])
         if sent:
+            hours = format_hours(self.env, sum(sent.mapped("unit_amount")))
             project._economic_post(
                 self.env._(
+                    "1 approved timesheet line (%(hours)s h) sent to draft invoice %(number)s.",
+                    hours=hours,
+                    number=draft_number,
+                )
+                if len(sent) == 1
+                else self.env._(
                     "%(count)s approved timesheet lines (%(hours)s h) sent to draft invoice "
                     "%(number)s.",
                     count=len(sent),
-                    hours=round(sum(sent.mapped("unit_amount")), 2),
+                    hours=hours,
                     number=draft_number,
                 )
             )
@@ -795,15 +811,29 @@ class EconomicInvoiceSync(models.AbstractModel):
             }
         )
         project._economic_forget_draft("booked")
-        body = self.env._(
-            "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, %(count)s "
-            "timesheet lines invoiced. The project is closed.",
-            number=invoice.number,
-            draft=draft_number,
-            gross=invoice._economic_format_amount(invoice.gross_amount),
-            count=len(invoiced),
+        body = (
+            self.env._(
+                "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, 1 "
+                "timesheet line invoiced. The project is closed.",
+                number=invoice.number,
+                draft=draft_number,
+                gross=invoice._economic_format_amount(invoice.gross_amount),
+            )
+            if len(invoiced) == 1
+            else self.env._(
+                "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, %(count)s "
+                "timesheet lines invoiced. The project is closed.",
+                number=invoice.number,
+                draft=draft_number,
+                gross=invoice._economic_format_amount(invoice.gross_amount),
+                count=len(invoiced),
+            )
         )
-        if missing:
+        if len(missing) == 1:
+            body = self.env._(
+                "%(body)s 1 line was not on the booked invoice; see its error.", body=body
+            )
+        elif missing:
             body = self.env._(
                 "%(body)s %(count)s lines were not on the booked invoice; see their error.",
                 body=body,
@@ -951,13 +981,14 @@ class EconomicInvoiceSync(models.AbstractModel):
                 company
             ):
                 continue
+            service, company = in_company_lang(company, self, company)
             try:
-                self._economic_poll_company(company)
+                service._economic_poll_company(company)
             except economic_errors.EconomicError as exc:
                 _logger.warning("e-conomic poll of company %s failed: %s", company.id, exc)
                 self.env.cr.rollback()
                 run = self.env["economic.run"]._economic_start(company, "drafts")
-                run._economic_finish(message=economic_error_text(self.env, exc), failed=True)
+                run._economic_finish(message=economic_error_text(service.env, exc), failed=True)
                 self._economic_commit()
 
     def _economic_poll_company(self, company):

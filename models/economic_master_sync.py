@@ -21,6 +21,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
 from . import economic_job_state as job_state
+from .economic_lang import in_company_lang
 from .economic_sync_mixin import (
     SYNC_WRITING_KEY,
     economic_error_text,
@@ -80,7 +81,9 @@ class EconomicMasterSync(models.AbstractModel):
         more = False
         for company in companies.sudo():
             if self._economic_master_data_due(company):
-                more |= self._economic_sync_company(company)
+                # What the run writes (notes, errors, run messages) is in the company's language.
+                service, company = in_company_lang(company, self, company)
+                more |= service._economic_sync_company(company)
         if more:
             cron = self.env.ref(SYNC_CRON_XMLID, raise_if_not_found=False)
             if cron:
@@ -177,6 +180,7 @@ class EconomicMasterSync(models.AbstractModel):
         run._economic_finish(message=message, failed=failed)
         self.env["economic.job.state"]._economic_set(company, job_state.MASTER_SYNCED)
         self.env["ir.cron"]._commit_progress()
+        self.env["res.config.settings"]._economic_notify_sync_requester(company, run)
         return False
 
     # === PRODUCTS (e-conomic -> Odoo) === #
@@ -256,7 +260,7 @@ class EconomicMasterSync(models.AbstractModel):
     def _economic_add_product(self, template, number, vals, company, run):
         """Link the product with this internal reference, else create it (unless barred)."""
         if template:
-            template.write(vals)
+            template.with_context(lang=None).write(vals)
             template._economic_set_synced(number, company)
             template._economic_log(
                 self.env._(
@@ -266,7 +270,14 @@ class EconomicMasterSync(models.AbstractModel):
             )
             run._economic_count("linked")
         elif vals["active"]:
-            template = self.env["product.template"].sudo().create(dict(vals, company_id=company.id))
+            # The name is stored as the source value only: every language reads e-conomic's.
+            template = (
+                self.env["product.template"]
+                .sudo()
+                .with_context(lang=None)
+                .create(dict(vals, company_id=company.id))
+                .with_context(lang=self.env.lang)
+            )
             template._economic_set_synced(number, company)
             template._economic_log(
                 self.env._("Created from e-conomic product %(number)s.", number=number)
@@ -276,10 +287,12 @@ class EconomicMasterSync(models.AbstractModel):
     @api.model
     def _economic_update_product(self, template, vals, run):
         """Write what changed in e-conomic; nothing at all when nothing did."""
-        changed = template._economic_changed_values(vals)
+        # The name is translatable: compare and write the source (English) value as before,
+        # whatever language the run's texts are in.
+        changed = template.with_context(lang=None)._economic_changed_values(vals)
         if not changed:
             return
-        template.write(changed)
+        template.with_context(lang=None).write(changed)
         template._economic_set_synced()
         note = template._economic_update_note(changed)
         if note:

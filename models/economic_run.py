@@ -44,6 +44,25 @@ RUN_ACTIONS = {
     "skipped": _lt("skipped"),
 }
 RUN_COUNTERS = (*RUN_ACTIONS, "errors")
+
+# (kind, counter) -> (singular, plural) as whole texts, for what the runs count; other pairs
+# are composed from RUN_NOUNS and RUN_ACTIONS.
+RUN_COUNT_TEXTS = {
+    ("customers", "created"): (_lt("1 customer created"), _lt("%(count)s customers created")),
+    ("customers", "updated"): (_lt("1 customer updated"), _lt("%(count)s customers updated")),
+    ("customers", "linked"): (_lt("1 customer linked"), _lt("%(count)s customers linked")),
+    ("customers", "skipped"): (_lt("1 customer skipped"), _lt("%(count)s customers skipped")),
+    ("employees", "created"): (_lt("1 employee created"), _lt("%(count)s employees created")),
+    ("employees", "updated"): (_lt("1 employee updated"), _lt("%(count)s employees updated")),
+    ("employees", "linked"): (_lt("1 employee linked"), _lt("%(count)s employees linked")),
+    ("products", "created"): (_lt("1 product created"), _lt("%(count)s products created")),
+    ("products", "updated"): (_lt("1 product updated"), _lt("%(count)s products updated")),
+    ("products", "linked"): (_lt("1 product linked"), _lt("%(count)s products linked")),
+    ("timesheets", "sent"): (
+        _lt("1 timesheet line sent"),
+        _lt("%(count)s timesheet lines sent"),
+    ),
+}
 # Runs are kept this long; runs that did nothing only for a week.
 RUN_RETENTION = timedelta(days=90)
 IDLE_RUN_RETENTION = timedelta(days=7)
@@ -83,6 +102,7 @@ class EconomicRun(models.Model):
             run.issue_count = len(run.issue_ids)
 
     @api.depends("kind", *RUN_COUNTERS, "message", "state", "issue_ids")
+    @api.depends_context("lang")  # in the reader's language
     def _compute_summary(self):
         for run in self:
             run.summary = run._economic_summary_text()
@@ -105,7 +125,11 @@ class EconomicRun(models.Model):
         parts = []
         for key, action in RUN_ACTIONS.items():
             count = self[key]
-            if count:
+            texts = RUN_COUNT_TEXTS.get((self.kind, key))
+            if count and texts:
+                text = env._(texts[0] if count == 1 else texts[1])
+                parts.append(text % {"count": count} if count != 1 else text)
+            elif count:
                 parts.append(
                     env._(
                         "%(count)s %(noun)s %(action)s",

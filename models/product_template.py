@@ -10,6 +10,7 @@ shown on the product for reference.
 """
 
 from odoo import api, fields, models
+from odoo.tools import format_amount
 
 from .economic_sync_mixin import parse_economic_datetime
 
@@ -82,7 +83,8 @@ class ProductTemplate(models.Model):
         self.ensure_one()
         notes = []
         if "list_price" in changed:
-            notes.append(self.env._("sales price %(price)s", price=f"{changed['list_price']:.2f}"))
+            price = format_amount(self.env, changed["list_price"], self.currency_id)
+            notes.append(self.env._("sales price %(price)s", price=price))
         if "active" in changed:
             notes.append(
                 self.env._("restored") if changed["active"] else self.env._("barred: archived")

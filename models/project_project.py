@@ -546,5 +546,7 @@ class ProjectProject(models.Model):
                 ("economic_line_state", "=", "approved"),
             ]
             action["name"] = self.env._("Approved, waiting for the draft invoice")
+        # The web client titles the list with display_name first (the XML action's name).
+        action["display_name"] = action["name"]
         action["context"] = {"default_project_id": self.id}
         return action

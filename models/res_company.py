@@ -15,6 +15,7 @@ from ..economic import const
 from ..economic.client import EconomicClient
 from ..economic.exceptions import EconomicError
 from . import economic_job_state as job_state
+from .economic_attention import ATTENTION_KINDS
 from .economic_sync_mixin import economic_error_text
 
 GRANT_REQUEST_URL = "https://secure.e-conomic.com/secure/api1/requestaccess.aspx"
@@ -685,3 +686,25 @@ class ResCompany(models.Model):
             return self.browse()
         company.write(dict(vals, economic_grant_token=token.strip()))
         return company
+
+    def _economic_kind_status(self):
+        """Per kind of record: its label, the company's last run of that kind (any state) and
+        the number of records currently in error.
+
+        :return: list of dicts ``{"kind", "label", "run", "errors"}`` in Settings' order
+        """
+        self.ensure_one()
+        Run = self.env["economic.run"].sudo()
+        labels = dict(Run._fields["kind"]._description_selection(self.env))
+        errors = self.env["economic.attention"]._economic_counts(self)
+        rows = []
+        for kind in ATTENTION_KINDS:
+            run = Run.search(
+                [("company_id", "=", self.id), ("kind", "=", kind)],
+                order="date_start desc, id desc",
+                limit=1,
+            )
+            rows.append(
+                {"kind": kind, "label": labels[kind], "run": run, "errors": errors.get(kind, 0)}
+            )
+        return rows

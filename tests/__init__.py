@@ -9,3 +9,5 @@ from . import test_draft_invoice
 from . import test_booking
 from . import test_security
 from . import test_master_safety
+from . import test_language
+from . import test_ui_settings

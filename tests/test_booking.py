@@ -271,7 +271,9 @@ class TestBooking(EconomicInvoicingCase):
         arch = etree.fromstring(wizard.get_views([(False, "form")])["views"]["form"]["arch"])
         warning = arch.xpath("//div[field[@name='unapproved_count']]")
         self.assertEqual(len(warning), 1)
-        self.assertIn("will not be on this invoice", "".join(warning[0].itertext()))
+        self.assertTrue(warning[0].xpath("field[@name='unapproved_text']"))
+        self.assertTrue(wizard.unapproved_text.startswith("3 timesheet lines of this project"))
+        self.assertIn("will not be on this invoice", wizard.unapproved_text)
 
     def test_money_is_hidden_from_plain_timesheet_users(self):
         project, _lines = self.project_with_lines()

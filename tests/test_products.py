@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Products from e-conomic: import, price updates, barring, incremental reads."""
 
+import html
+
 from odoo.tests import tagged
+from odoo.tools import format_amount
 
 from .test_customers import CustomerSyncCase
 
@@ -51,7 +54,9 @@ class TestProductSync(CustomerSyncCase):
         self.assertTrue(consulting.active)
         self.assertFalse(other.active, "barred in e-conomic: archived in Odoo")
         self.assertEqual(self.last_run("products").summary, "2 products updated")
-        self.assertIn("sales price 1100.00", "".join(consulting.message_ids.mapped("body")))
+        price = format_amount(self.env, 1100.0, consulting.currency_id)
+        notes = html.unescape("".join(consulting.message_ids.mapped("body")))
+        self.assertIn(f"sales price {price}", notes)
         product_reads = [
             request for request in self.fake.requests if request["path"] == "/products"
         ]

@@ -1,6 +1,6 @@
 # Copyright 2026 e-conomic Connector authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg2
@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import format_datetime, mute_logger
 
 from ..economic import exceptions as economic_exceptions
 from ..models.economic_sync_mixin import economic_error_text
@@ -145,14 +145,32 @@ class TestSettings(EconomicCase):
         self.assertGreaterEqual(company.economic_connection_tested_at, tested_at)
 
     def test_settings_form_shows_the_test_dates_and_failure(self):
+        # One sentence per status (a date widget split "on / date / : agreement" in lines).
         arch = self.env["res.config.settings"].get_view()["arch"]
-        for fname in (
-            "economic_connection_tested_at",
-            "economic_connection_error",
-            "economic_connection_failed_at",
-        ):
+        for fname in ("economic_connection_success_text", "economic_connection_failure_text"):
             with self.subTest(field=fname):
                 self.assertIn(f'name="{fname}"', arch)
+        tested, failed = datetime(2026, 11, 28, 12, 12), datetime(2026, 11, 28, 13, 5)
+        self.company.write(
+            {
+                "economic_connection_tested_at": tested,
+                "economic_connection_failed_at": failed,
+                "economic_connection_error": "e-conomic could not be reached",
+                "economic_agreement_number": "123456",
+                "economic_agreement_name": "Demo ApS",
+            }
+        )
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            settings.economic_connection_success_text,
+            f"Last successful test on {format_datetime(self.env, tested, dt_format='short')}: "
+            "agreement 123456 (Demo ApS),",
+        )
+        self.assertEqual(
+            settings.economic_connection_failure_text,
+            f"Last test failed on {format_datetime(self.env, failed, dt_format='short')}: "
+            "e-conomic could not be reached",
+        )
 
     def test_notifications_have_no_redundant_title(self):
         """Every message names e-conomic: a title "e-conomic" would only repeat it."""
@@ -396,7 +414,7 @@ class TestRunsAndErrors(EconomicCase):
         partner = self.env["res.partner"].create({"name": "Broken Customer ApS"})
         run._economic_add_issue(partner, "Name too long", log_id="log-1")
         run._economic_finish()
-        action = self.env["res.config.settings"].create({}).action_economic_open_issues()
+        action = run.action_economic_open_issues()
         issues = self.env["economic.run.issue"].search(action["domain"])
         self.assertEqual(issues.mapped("name"), ["Broken Customer ApS"])
         self.assertEqual(issues.log_id, "log-1")

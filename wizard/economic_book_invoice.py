@@ -21,9 +21,14 @@ class EconomicBookInvoice(models.TransientModel):
     draft_number = fields.Integer(related="project_id.economic_draft_number")
     net_amount = fields.Float(related="project_id.economic_draft_net_amount")
     currency = fields.Char(related="project_id.economic_draft_currency")
+    currency_id = fields.Many2one(
+        related="project_id.economic_draft_currency_id", string="Currency record"
+    )
     queued_count = fields.Integer(related="project_id.economic_queued_line_count")
     # Lines not approved yet are not on this invoice: they stay on the closed project.
     unapproved_count = fields.Integer(related="project_id.economic_pending_line_count")
+    unapproved_text = fields.Char(compute="_compute_count_texts")
+    queued_text = fields.Char(compute="_compute_count_texts")
     date = fields.Date(required=True, default=fields.Date.context_today)
     due_date = fields.Date(
         compute="_compute_due_date",
@@ -46,6 +51,38 @@ class EconomicBookInvoice(models.TransientModel):
         """The invoice settings of the project's company (the current one before it is set)."""
         company = self.project_id._economic_company() if self.project_id else self.env.company
         return self.env["economic.invoice.sync"]._economic_invoice_settings(company)
+
+    @api.depends("unapproved_count", "queued_count")
+    def _compute_count_texts(self):
+        env = self.env
+        for wizard in self:
+            unapproved, queued = wizard.unapproved_count, wizard.queued_count
+            wizard.unapproved_text = (
+                env._(
+                    "1 timesheet line of this project is still “To approve”: it will not be on "
+                    "this invoice. Approve it first to invoice it now; after booking it can only "
+                    "be invoiced by reopening the project."
+                )
+                if unapproved == 1
+                else env._(
+                    "%(count)s timesheet lines of this project are still “To approve”: they will "
+                    "not be on this invoice. Approve them first to invoice them now; after "
+                    "booking they can only be invoiced by reopening the project.",
+                    count=unapproved,
+                )
+            )
+            wizard.queued_text = (
+                env._(
+                    "1 approved line is not on the draft yet: it is sent first, and the booking "
+                    "waits for it."
+                )
+                if queued == 1
+                else env._(
+                    "%(count)s approved lines are not on the draft yet: they are sent first, and "
+                    "the booking waits for them.",
+                    count=queued,
+                )
+            )
 
     @api.depends("project_id")
     def _compute_due_date_required(self):

@@ -18,6 +18,7 @@ from odoo.fields import Domain
 
 from ..economic import exceptions as economic_errors
 from ..models import economic_job_state as job_state
+from ..models.economic_lang import in_company_lang
 from ..models.economic_sync_mixin import economic_error_text, normalized_text
 from ..models.res_company import SYNC_CRON_XMLID
 
@@ -306,8 +307,10 @@ class EconomicCustomerMatch(models.TransientModel):
         run = self.env["economic.run"]._economic_start(self.company_id, "customers")
         run._economic_count("linked", self.link_count)
         run._economic_count("skipped", self.skip_count)
+        # The run's message is read by everyone later: in the company's language.
+        env = in_company_lang(self.company_id, self).env
         run._economic_finish(
-            self.env._(
+            env._(
                 "Customer matching confirmed; %(to_create)s still to be created in e-conomic "
                 "by the next sync.",
                 to_create=self.create_count,
