@@ -30,6 +30,11 @@
         "views/economic_invoice_views.xml",
         "views/economic_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "economic_connector/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
     "external_dependencies": {"python": ["requests"]},
