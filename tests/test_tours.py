@@ -43,7 +43,8 @@ class TestTours(EconomicInvoicingCase, HttpCase):
 
     def tour(self, url, name):
         # The tour starts only once the web client runs in the user's language.
-        client_lang = "String(odoo.loader.modules.get('@web/core/user').user.lang).replace('-', '_')"
+        user_lang = "odoo.loader.modules.get('@web/core/user').user.lang"
+        client_lang = f"String({user_lang}).replace('-', '_')"
         ready = f"{client_lang} === {self.tour_user.lang!r} && odoo.isTourReady({name!r})"
         self.start_tour(url, name, login=self.tour_user.login, ready=ready)
 
@@ -99,8 +100,10 @@ class TestTours(EconomicInvoicingCase, HttpCase):
         self.assertEqual(set(lines.mapped("economic_line_state")), {"invoiced"})
         self.assertTrue(invoice.pdf_attachment_id)
 
-        self.tour("/odoo/action-economic_connector.action_economic_invoice",
-                  "economic_booked_invoice_tour")
+        self.tour(
+            "/odoo/action-economic_connector.action_economic_invoice",
+            "economic_booked_invoice_tour",
+        )
         return project, lines, invoice
 
     def test_invoicing_flow_in_english(self):
