@@ -31,6 +31,11 @@
         "views/economic_attention_views.xml",
         "views/economic_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "economic_connector/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
     "external_dependencies": {"python": ["requests"]},

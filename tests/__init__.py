@@ -11,3 +11,4 @@ from . import test_security
 from . import test_master_safety
 from . import test_language
 from . import test_ui_settings
+from . import test_tours
