@@ -14,3 +14,5 @@ from . import project_task
 from . import account_analytic_line
 from . import economic_invoice
 from . import economic_invoice_sync
+from . import project_project_poll
+from . import res_company_poll

@@ -9,6 +9,7 @@ rules, rendering) live in `resources.ResourcesMixin`; test helpers in `helpers`.
 
 import copy
 import datetime
+import email.utils
 import http.client
 import itertools
 import json
@@ -343,6 +344,8 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers.setdefault("Content-Type", JSON_CONTENT_TYPE)
         headers.update(self._rate_headers(cost if charge else 0))
+        # RFC 9110 6.6.1: an origin server with a clock sends Date (second resolution)
+        headers.setdefault("Date", email.utils.formatdate(self.clock.now(), usegmt=True))
         return status, headers, content
 
     # ----------------------------------------------------------------- auth & limits
