@@ -517,6 +517,30 @@ class EconomicClient:
     def get_booked_pdf(self, number):
         return self._get_pdf(f"/invoices/booked/{encode_path_id(number)}/pdf")
 
+    # Webhooks API v1.0.0 (the Webhooks endpoints need the agreement's SuperUser role)
+
+    def list_event_types(self):
+        """``[{name, description, mergeFields}]``: the event types webhooks can listen to."""
+        return self._get("/EventTypes", api="webhooks") or []
+
+    def list_webhooks(self):
+        return list(self.iter_cursor("/webhooks", api="webhooks"))
+
+    def create_webhook(self, payload, *, idempotency_key):
+        return self._write("POST", "/webhooks", payload, idempotency_key, api="webhooks")
+
+    def update_webhook(self, payload, *, idempotency_key):
+        """PUT the whole webhook; ``payload`` carries the current ``objectVersion``."""
+        return self._write("PUT", "/webhooks", payload, idempotency_key, api="webhooks")
+
+    def delete_webhook(self, event_type, *, idempotency_key):
+        return self.request(
+            "DELETE",
+            f"/webhooks/{urllib.parse.quote(event_type, safe='')}",
+            idempotency_key=idempotency_key,
+            api="webhooks",
+        ).data
+
     def has_project_module(self):
         """Whether the agreement has the Project module (time entries need it)."""
         try:

@@ -16,3 +16,6 @@ from . import economic_invoice
 from . import economic_invoice_sync
 from . import project_project_poll
 from . import res_company_poll
+from . import economic_webhook
+from . import res_company_webhook
+from . import res_config_settings_webhook

@@ -957,11 +957,15 @@ class EconomicInvoiceSync(models.AbstractModel):
 
     @api.model
     def _economic_poll_invoices(self):
-        for company in self.env["res.company"].search([]):
+        now = fields.Datetime.now()
+        Company = self.env["res.company"]
+        for company in Company.search([]):
             if company._economic_missing_settings() or not self._economic_invoicing_enabled(
                 company
             ):
                 continue
+            if not Company._economic_poll_interval_due(company, now):
+                continue  # webhooks are active: the poll is only their backstop
             try:
                 self._economic_poll_company(company)
             except economic_errors.EconomicError as exc:

@@ -24,6 +24,7 @@ from requests.structures import CaseInsensitiveDict
 
 from .helpers import HelpersMixin
 from .resources import ROUTES, UPLOAD_SUFFIX, HttpError, ResourcesMixin
+from .webhooks import WEBHOOKS_PREFIX, WebhooksMixin
 
 PROJECTS_PREFIX = "/projectsapi/v1.1.0"
 IDEMPOTENCY_TTL = 3600  # seconds, as documented
@@ -80,6 +81,10 @@ class Request:
             self.api = "projects"
             self.api_base = self.base + PROJECTS_PREFIX
             self.path = self.full_path[len(PROJECTS_PREFIX) :] or "/"
+        elif self.full_path.lower().startswith(WEBHOOKS_PREFIX.lower()):
+            self.api = "webhooks"
+            self.api_base = self.base + WEBHOOKS_PREFIX
+            self.path = self.full_path[len(WEBHOOKS_PREFIX) :] or "/"
         else:
             self.api = "rest"
             self.api_base = self.base
@@ -111,7 +116,7 @@ class _Fault:
         return any(fnmatchcase(candidate, self.path) for candidate in (full_path, relative))
 
 
-class FakeEconomic(ResourcesMixin, HelpersMixin):
+class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
     """In-memory e-conomic (Legacy REST + projectsapi subset).
 
     See DEVELOPERS.md for the contract and `helpers.HelpersMixin` for the test helpers.
@@ -134,6 +139,7 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         self.set_rate_limit(*DEFAULT_RATE_LIMIT)
         self.call_costs = dict(CALL_COSTS)
         self._init_state(seed)
+        self._init_webhooks()
 
     # ----------------------------------------------------------------- configuration
     def set_rate_limit(self, limit, per_seconds=60):
