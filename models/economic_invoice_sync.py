@@ -45,6 +45,7 @@ POLL_CLOCK_MARGIN = timedelta(minutes=5)
 # Without e-conomic's clock (no Date header): a draft compared less than this after its
 # lastUpdated is compared once more (an edit in the same second keeps the stamp).
 SETTLE_MARGIN = timedelta(minutes=2)
+POLL_LOCK_NAMESPACE = 0x45434F  # advisory lock key space of the draft poll ("ECO")
 
 
 def parse_economic_timestamp(text):
@@ -967,13 +968,33 @@ class EconomicInvoiceSync(models.AbstractModel):
             if not Company._economic_poll_interval_due(company, now):
                 continue  # webhooks are active: the poll is only their backstop
             try:
-                self._economic_poll_company(company)
+                self._economic_poll_company_exclusive(company)
             except economic_errors.EconomicError as exc:
                 _logger.warning("e-conomic poll of company %s failed: %s", company.id, exc)
                 self.env.cr.rollback()
                 run = self.env["economic.run"]._economic_start(company, "drafts")
                 run._economic_finish(message=economic_error_text(self.env, exc), failed=True)
                 self._economic_commit()
+
+    def _economic_poll_company_exclusive(self, company):
+        """Poll ``company`` unless another worker is polling it (the poll cron and the
+        webhook job may both want to); False when it is.
+
+        A session-level advisory lock, because the poll commits as it goes.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+        if not cr.fetchone()[0]:
+            return False
+        try:
+            self._economic_poll_company(company)
+        finally:
+            try:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+            except Exception:  # noqa: BLE001 - aborted transaction: roll back, then unlock
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+        return True
 
     def _economic_poll_company(self, company):
         """Notice what changed in e-conomic since the last poll, at a cost that does not grow

@@ -37,6 +37,7 @@ EVENT_KINDS = (
     ("EMPLOYEE_", "master"),
 )
 BACKSTOP_INTERVAL = timedelta(hours=1)  # the poll's interval while webhooks are active
+RETRY_DELAY = timedelta(minutes=2)  # events whose re-read failed wait this long
 MASTER_CRON_XMLID = "economic_connector.ir_cron_economic_sync_master_data"
 WEBHOOK_CRON_XMLID = "economic_connector.ir_cron_economic_webhooks"
 
@@ -60,13 +61,14 @@ class EconomicWebhookEvent(models.Model):
     dedupe_key = fields.Char(required=True, readonly=True)
     received_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     state = fields.Selection(
-        [("new", "New"), ("done", "Done"), ("failed", "Failed")],
+        [("new", "New"), ("done", "Done")],
         default="new",
         required=True,
         readonly=True,
         index=True,
     )
     processed_at = fields.Datetime(readonly=True)
+    retry_at = fields.Datetime(readonly=True)  # acting failed: the job tries again then
     error = fields.Text(readonly=True)
 
     _company_dedupe_unique = models.UniqueIndex("(company_id, dedupe_key)")
@@ -296,7 +298,11 @@ class EconomicWebhookService(models.AbstractModel):
         matter; the batch is committed with its outcome.
         """
         Event = self.env["economic.webhook.event"].sudo()
-        events = Event.search([("state", "=", "new")], limit=limit + 1)
+        now = fields.Datetime.now()
+        events = Event.search(
+            [("state", "=", "new"), "|", ("retry_at", "=", False), ("retry_at", "<=", now)],
+            limit=limit + 1,
+        )
         more = len(events) > limit
         events = events[:limit]
         groups = {}
@@ -305,38 +311,42 @@ class EconomicWebhookService(models.AbstractModel):
             groups[(event.company_id, event_kind(event.event_type))] |= event
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(events))
+        retry = False
         for (company, kind), group in groups.items():
-            error = False
             try:
-                self._economic_act(company, kind)
+                done = self._economic_act(company, kind)
+                error = False if done else self.env._("Another job was reading e-conomic.")
             except Exception as exc:  # noqa: BLE001 - one company's failure must not stop the rest
-                _logger.exception("e-conomic webhook events of company %s failed", company.id)
+                _logger.warning("e-conomic webhook events of company %s: %s", company.id, exc)
                 self.env.cr.rollback()
                 error = economic_error_text(self.env, exc)
-            group.write(
-                {
-                    "state": "failed" if error else "done",
-                    "processed_at": fields.Datetime.now(),
-                    "error": error,
-                }
-            )
+            if error:
+                # kept: acting again later re-reads e-conomic (the poll stays the backstop)
+                group.write({"retry_at": fields.Datetime.now() + RETRY_DELAY, "error": error})
+                retry = True
+            else:
+                group.write({"state": "done", "processed_at": fields.Datetime.now()})
             if not cron._commit_progress(len(group)):
                 more = True
                 break
+        job = self.env.ref(WEBHOOK_CRON_XMLID).sudo()
         if more:
-            self.env.ref(WEBHOOK_CRON_XMLID).sudo()._trigger()
+            job._trigger()
+        if retry:
+            job._trigger(fields.Datetime.now() + RETRY_DELAY)
 
     def _economic_act(self, company, kind):
-        """Re-read e-conomic for what the events are about."""
+        """Re-read e-conomic for what the events are about; False when it must wait."""
         if kind == "invoices":
             sync = self.env["economic.invoice.sync"]
             if not company._economic_missing_settings() and sync._economic_invoicing_enabled(
                 company
             ):
-                sync._economic_poll_company(company)
+                return sync._economic_poll_company_exclusive(company)
         elif kind == "master":
             company.write({"economic_master_synced_at": False})  # due now
             self.env.ref(MASTER_CRON_XMLID).sudo()._trigger()
+        return True
 
 
 def new_webhook_secret():

@@ -7,10 +7,11 @@ import json
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.economic_invoice_sync import POLL_LOCK_NAMESPACE
 from ..models.economic_webhook import SECRET_HEADER, WEBHOOK_ROUTE
 from .test_timesheet_approval import CUSTOMER_NUMBER, EconomicInvoicingCase
 
@@ -272,8 +273,57 @@ class TestWebhooks(EconomicInvoicingCase):
         self.assertEqual(len(events), 2500)
         acted = []
         service = type(self.env["economic.webhook.service"])
-        with patch.object(service, "_economic_act", lambda s, c, k: acted.append((c.id, k))):
+        def act(_service, company, kind):
+            acted.append((company.id, kind))
+            return True
+
+        with patch.object(service, "_economic_act", act):
             for _run in range(3):
                 self.run_webhook_job()
         self.assertEqual(set(self.Event.search([]).mapped("state")), {"done"})
         self.assertEqual(len(acted), 3, "one re-read per company and kind per batch of 1000")
+
+    def test_events_wait_while_economic_is_down_then_act(self):
+        self.register()
+        project = self.make_project()
+        lines = self.make_lines(project, count=2)
+        self.approve(lines)
+        self.send()
+        self.poll()
+        number = self.fake.book(project.economic_draft_number)
+        self.deliver(self.fake.webhook_deliveries[-1])
+        self.fake.fail_next(50, 503, path="/invoices/drafts*")
+        self.run_webhook_job()
+        event = self.Event.search([])
+        self.assertEqual(event.state, "new", "kept, not lost")
+        self.assertTrue(event.retry_at)
+        self.assertTrue(event.error)
+        self.assertEqual(project.economic_draft_state, "open")
+        self.fake.clear_faults()
+        event.retry_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.run_webhook_job()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(project.economic_invoice_ids.number, number)
+
+    def test_event_waits_while_the_poll_of_the_company_runs(self):
+        self.register()
+        self.deliver(self.fake.webhook_deliveries[-1] if self.fake.webhook_deliveries else {
+            "headers": {SECRET_HEADER: self.company.sudo().economic_webhook_secret},
+            "url": f"x{WEBHOOK_ROUTE}/{self.company.id}/INVOICE_BOOKED",
+            "body": b'{"eventId": "e-1"}',
+        })
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute(
+            "SELECT pg_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, self.company.id]
+        )
+        try:
+            self.run_webhook_job()
+        finally:
+            other.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, self.company.id]
+            )
+        event = self.Event.search([])
+        self.assertEqual(event.state, "new")
+        self.assertTrue(event.retry_at)
+        self.assertFalse(self.fake_calls("GET", "/invoices"), "no second poll at once")
