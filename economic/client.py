@@ -21,9 +21,8 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.filepost import encode_multipart_formdata
 
-from . import const
+from . import const, filters
 from .exceptions import EconomicError, MissingModuleError, TransportError, error_from_response
-from . import filters
 from .filters import encode_path_id
 
 _logger = logging.getLogger(__name__)

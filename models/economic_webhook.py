@@ -126,8 +126,10 @@ class EconomicWebhookService(models.AbstractModel):
     @api.model
     def _economic_run(self):
         """Register or remove what Settings asked for, then empty the inbox."""
-        for company in self.env["res.company"].sudo().search(
-            [("economic_webhook_state", "in", ("pending", "removing"))]
+        for company in (
+            self.env["res.company"]
+            .sudo()
+            .search([("economic_webhook_state", "in", ("pending", "removing"))])
         ):
             try:
                 if company.economic_webhook_state == "pending":

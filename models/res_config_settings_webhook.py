@@ -12,18 +12,14 @@ class ResConfigSettings(models.TransientModel):
     economic_webhook_state = fields.Selection(related="company_id.economic_webhook_state")
     economic_webhook_types = fields.Char(related="company_id.economic_webhook_types")
     economic_webhook_message = fields.Text(related="company_id.economic_webhook_message")
-    economic_webhook_last_event = fields.Datetime(
-        related="company_id.economic_webhook_last_event"
-    )
+    economic_webhook_last_event = fields.Datetime(related="company_id.economic_webhook_last_event")
 
     def action_economic_webhooks_register(self):
         """Queue the registration; the webhook job talks to e-conomic (committed first)."""
         self.ensure_one()
         company = self.company_id
         if company._economic_missing_settings():
-            raise UserError(
-                self.env._("Connect to e-conomic and fill in the settings first.")
-            )
+            raise UserError(self.env._("Connect to e-conomic and fill in the settings first."))
         company._economic_webhooks_request(register=True)
         return self._economic_notification(
             self.env._(

@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from unittest.mock import patch
 
 import requests
@@ -135,8 +135,10 @@ def bench_poll(env, fake, clock):
     clock.advance(600)
     poll(env)
     assert len(fake.drafts) == OPEN_DRAFTS, len(fake.drafts)
-    open_projects = env["project.project"].with_context(active_test=False).search_count(
-        [("economic_draft_number", "!=", 0)]
+    open_projects = (
+        env["project.project"]
+        .with_context(active_test=False)
+        .search_count([("economic_draft_number", "!=", 0)])
     )
     open_drafts = len(fake.drafts)
     # an idle day
@@ -185,9 +187,7 @@ def bench_poll(env, fake, clock):
     )
     report("=== bench_poll: draft poll with 500 open drafts (fake e-conomic, 10-minute polls) ===")
     report(f"open drafts: {open_drafts} (projects linked: {open_projects})")
-    report(
-        f"idle poll: max {idle_max} calls (target <= 3): {verdict(idle_max <= 3)}"
-    )
+    report(f"idle poll: max {idle_max} calls (target <= 3): {verdict(idle_max <= 3)}")
     report(
         f"idle day ({POLLS_PER_DAY} polls): {idle_day} calls (target <= 500): "
         f"{verdict(idle_day <= 500)}"

@@ -171,9 +171,7 @@ class TestPollSenderRace(EconomicInvoicingCase):
         project = self.make_project()
         self.send()
         old = project.economic_draft_number
-        new = self.fake.add_draft(
-            CUSTOMER_NUMBER, references={"other": project.economic_reference}
-        )
+        new = self.fake.add_draft(CUSTOMER_NUMBER, references={"other": project.economic_reference})
 
         def replace_draft(cr):
             # the sender found the old draft gone and made a new one for the project

@@ -273,6 +273,7 @@ class TestWebhooks(EconomicInvoicingCase):
         self.assertEqual(len(events), 2500)
         acted = []
         service = type(self.env["economic.webhook.service"])
+
         def act(_service, company, kind):
             acted.append((company.id, kind))
             return True
@@ -307,16 +308,18 @@ class TestWebhooks(EconomicInvoicingCase):
 
     def test_event_waits_while_the_poll_of_the_company_runs(self):
         self.register()
-        self.deliver(self.fake.webhook_deliveries[-1] if self.fake.webhook_deliveries else {
-            "headers": {SECRET_HEADER: self.company.sudo().economic_webhook_secret},
-            "url": f"x{WEBHOOK_ROUTE}/{self.company.id}/INVOICE_BOOKED",
-            "body": b'{"eventId": "e-1"}',
-        })
+        self.deliver(
+            self.fake.webhook_deliveries[-1]
+            if self.fake.webhook_deliveries
+            else {
+                "headers": {SECRET_HEADER: self.company.sudo().economic_webhook_secret},
+                "url": f"x{WEBHOOK_ROUTE}/{self.company.id}/INVOICE_BOOKED",
+                "body": b'{"eventId": "e-1"}',
+            }
+        )
         other = sql_db.db_connect(self.env.cr.dbname).cursor()
         self.addCleanup(other.close)
-        other.execute(
-            "SELECT pg_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, self.company.id]
-        )
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, self.company.id])
         try:
             self.run_webhook_job()
         finally:

@@ -229,8 +229,7 @@ class WebhooksMixin:
         elif len(json.dumps(headers)) > MAX_CUSTOM_HEADERS_JSON:
             rule = ("WebhookCustomHeadersTooLong", "customHeaders", "Headers too long.")
         elif any(
-            any(c in (h.get("key") or "") + (h.get("value") or "") for c in "\r\n")
-            for h in headers
+            any(c in (h.get("key") or "") + (h.get("value") or "") for c in "\r\n") for h in headers
         ):
             rule = ("WebhookCustomHeaderInvalid", "customHeaders", "Invalid characters.")
         if rule:

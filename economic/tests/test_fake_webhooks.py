@@ -116,8 +116,10 @@ class TestDraftWindow(WebhookCase):
         self.assertEqual(total, 2, "the count covers every draft, also those filtered out")
         self.assertNotIn(old, [d["draftInvoiceNumber"] for d in items])
         self.assertEqual(
-            server_now, datetime.datetime.fromtimestamp(self.fake.clock.now(), datetime.UTC)
-            .replace(tzinfo=None),
+            server_now,
+            datetime.datetime.fromtimestamp(self.fake.clock.now(), datetime.UTC).replace(
+                tzinfo=None
+            ),
         )
         self.assertEqual(len(self.fake.calls), 1)
 
@@ -170,7 +172,9 @@ class TestDeliveryOverHttp(unittest.TestCase):
         path, received_headers, body, _at = receiver.received[0]
         self.assertEqual(path, "/economic/webhook/1/INVOICE_BOOKED")
         self.assertEqual(received_headers["X-Secret"], "abc")
-        self.assertEqual(json.loads(body)["bookedInvoiceNumber"], booked.json()["bookedInvoiceNumber"])
+        self.assertEqual(
+            json.loads(body)["bookedInvoiceNumber"], booked.json()["bookedInvoiceNumber"]
+        )
 
 
 if __name__ == "__main__":
