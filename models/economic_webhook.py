@@ -250,7 +250,7 @@ class EconomicWebhookService(models.AbstractModel):
                     idempotency_key=f"{company.economic_webhook_key}-{hook['eventType']}-delete",
                 )
             except economic_errors.NotFoundError:
-                pass  # already gone
+                _logger.info("e-conomic webhook %s was already removed", hook["eventType"])
         company.write(
             {
                 "economic_webhook_state": "off",
