@@ -270,6 +270,19 @@ class EconomicWebhookService(models.AbstractModel):
                 error=economic_error_text(self.env, exc),
             )
             company.write({"economic_webhook_message": message})
+        elif exc.retryable:
+            # e-conomic unreachable or busy: not a refusal; the job tries again shortly
+            company.write(
+                {
+                    "economic_webhook_message": self.env._(
+                        "e-conomic could not be reached to register the webhooks: %(error)s "
+                        "Odoo tries again in a few minutes; changes are fetched every 10 "
+                        "minutes meanwhile.",
+                        error=economic_error_text(self.env, exc),
+                    )
+                }
+            )
+            self.env.ref(WEBHOOK_CRON_XMLID).sudo()._trigger(fields.Datetime.now() + RETRY_DELAY)
         else:
             message = self.env._(
                 "e-conomic refused the webhooks: %(error)s Changes are fetched every 10 "

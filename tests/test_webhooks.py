@@ -159,6 +159,16 @@ class TestWebhooks(EconomicInvoicingCase):
         self.company.sudo().economic_drafts_polled_at = now - timedelta(minutes=10)
         self.assertTrue(self.env["res.company"]._economic_poll_interval_due(self.company, now))
 
+    def test_registration_while_economic_is_down_is_tried_again(self):
+        self.fake.fail_next(20, 503, path="/webhooksapi/*")
+        self.register()
+        self.assertEqual(self.company.economic_webhook_state, "pending", "not a refusal")
+        self.assertIn("could not be reached", self.company.economic_webhook_message)
+        self.fake.clear_faults()
+        self.run_webhook_job()
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.economic_webhook_state, "active")
+
     def test_event_type_taken_by_another_app_is_reported(self):
         self.fake.webhooks["INVOICE_BOOKED"] = {
             "eventType": "INVOICE_BOOKED",
