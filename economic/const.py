@@ -8,6 +8,7 @@ OPENAPI_URL = "https://apis.e-conomic.com"  # OpenAPI services, one versioned pa
 # api name accepted by EconomicClient.request() -> path under OPENAPI_URL ("rest" = REST_URL)
 OPENAPI_SERVICES = {
     "projects": "projectsapi/v1.1.0",
+    "webhooks": "webhooksapi/v1.0.0",
 }
 
 # Paging (Legacy REST: skippages/pagesize, max 1000; OpenAPI: cursor)

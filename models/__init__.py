@@ -19,3 +19,8 @@ from . import economic_invoice_sync
 from . import economic_attention
 from . import economic_internal_fields
 from . import economic_money_fields
+from . import project_project_poll
+from . import res_company_poll
+from . import economic_webhook
+from . import res_company_webhook
+from . import res_config_settings_webhook

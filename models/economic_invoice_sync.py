@@ -20,7 +20,7 @@ The records keep the fields, rules and mappings (``project.project``,
 import base64
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -41,6 +41,23 @@ OUTBOX_BATCH = 20  # projects per cron call; the cron re-triggers itself when mo
 LEASE = timedelta(minutes=10)  # longer than any send (client timeout 30 s x retries)
 BACKOFF_CAP = timedelta(hours=1)
 UNIT_NAME = "timer"
+# The poll's window of changes reaches back this far before the last poll: covers the clock
+# difference between Odoo and e-conomic [I: e-conomic publishes no clock guarantee].
+POLL_CLOCK_MARGIN = timedelta(minutes=5)
+# Without e-conomic's clock (no Date header): a draft compared less than this after its
+# lastUpdated is compared once more (an edit in the same second keeps the stamp).
+SETTLE_MARGIN = timedelta(minutes=2)
+POLL_LOCK_NAMESPACE = 0x45434F  # advisory lock key space of the draft poll ("ECO")
+
+
+def parse_economic_timestamp(text):
+    """``2022-06-24T08:25:00Z`` (e-conomic's lastUpdated) as a naive UTC datetime, or None."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
 
 
 class CompanyBatch:
@@ -976,14 +993,18 @@ class EconomicInvoiceSync(models.AbstractModel):
 
     @api.model
     def _economic_poll_invoices(self):
-        for company in self.env["res.company"].search([]):
+        now = fields.Datetime.now()
+        Company = self.env["res.company"]
+        for company in Company.search([]):
             if company._economic_missing_settings() or not self._economic_invoicing_enabled(
                 company
             ):
                 continue
+            if not Company._economic_poll_interval_due(company, now):
+                continue  # webhooks are active: the poll is only their backstop
             service, company = in_company_lang(company, self, company)
             try:
-                service._economic_poll_company(company)
+                service._economic_poll_company_exclusive(company)
             except economic_errors.EconomicError as exc:
                 _logger.warning("e-conomic poll of company %s failed: %s", company.id, exc)
                 self.env.cr.rollback()
@@ -991,13 +1012,48 @@ class EconomicInvoiceSync(models.AbstractModel):
                 run._economic_finish(message=economic_error_text(service.env, exc), failed=True)
                 self._economic_commit()
 
+    def _economic_poll_company_exclusive(self, company):
+        """Poll ``company`` unless another worker is polling it (the poll cron and the
+        webhook job may both want to); False when it is.
+
+        A session-level advisory lock, because the poll commits as it goes.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+        if not cr.fetchone()[0]:
+            return False
+        try:
+            self._economic_poll_company(company)
+        finally:
+            try:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+            except Exception:  # noqa: BLE001 - aborted transaction: roll back, then unlock
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [POLL_LOCK_NAMESPACE, company.id])
+        return True
+
     def _economic_poll_company(self, company):
+        """Notice what changed in e-conomic since the last poll, at a cost that does not grow
+        with the number of open drafts.
+
+        Calls (D = drafts on the agreement, C = drafts changed since the last poll):
+        - 1 per 1000 changed drafts: the drafts with ``lastUpdated`` since the last poll
+          (minus a margin for the clocks), with the total count of drafts on the agreement;
+        - only when that count disagrees with what Odoo knows (a draft is gone: booked or
+          deleted), or on the first poll: the full list, 1 call per 1000 drafts;
+        - one GET per draft that changed since Odoo last compared it and holds lines Odoo
+          sent, and the booked-invoice look-up of a draft that is gone.
+        An idle poll therefore costs 1 call with up to 1000 changed drafts.
+        """
         client = company._economic_client()
-        drafts = {d["draftInvoiceNumber"]: d for d in client.list_drafts()}
+        started = fields.Datetime.now()
         Project = self.env["project.project"].with_context(active_test=False)
+        # Projects first, then the lists: a draft a project held before the lists were read
+        # and that is in neither of them is really gone (finding 6: never the reverse).
         projects = Project.search(
             [("company_id", "=", company.id), ("economic_draft_number", "!=", 0)]
         )
+        drafts, listed, listed_at = self._economic_poll_list_drafts(company, client, projects)
         # The lines Odoo sent, for all projects in one query (compared with each draft).
         on_draft = (
             self.env["account.analytic.line"]
@@ -1006,11 +1062,14 @@ class EconomicInvoiceSync(models.AbstractModel):
         )
         linked = set(projects.mapped("economic_draft_number"))
         for project in projects:
-            if not self._economic_claim(project):
+            number = project.economic_draft_number
+            summary = drafts.get(number)
+            if number in listed and not self._economic_poll_needs_look(project, summary):
+                continue
+            if not self._economic_poll_claim(project, number):
                 continue
             try:
-                summary = drafts.get(project.economic_draft_number)
-                if summary is None:
+                if number not in listed:
                     self._economic_draft_gone(project, client)
                     continue
                 sent = on_draft.filtered(
@@ -1019,7 +1078,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                         and line.economic_draft_number == p.economic_draft_number
                     )
                 )
-                self._economic_check_draft(project, client, summary, sent)
+                self._economic_check_draft(project, client, summary, sent, listed_at=listed_at)
             except economic_errors.EconomicError as exc:
                 self._economic_outbox_failed(project, exc)
             except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
@@ -1037,20 +1096,90 @@ class EconomicInvoiceSync(models.AbstractModel):
                 if owner:
                     # Ours, created while the answer was lost: the outbox adopts it.
                     continue
+            if Project.search_count([("economic_draft_number", "=", number)], limit=1):
+                continue  # linked since the projects were read (the outbox made it)
             self._economic_import_draft(company, summary)
-        self.env["economic.job.state"]._economic_set(company, job_state.DRAFTS_POLLED)
+        self._economic_poll_save_state(company, started, listed)
         self._economic_commit()
 
-    def _economic_check_draft(self, project, client, summary, sent):
-        """Compare the draft in e-conomic with the ``sent`` lines Odoo put on it."""
+    def _economic_poll_list_drafts(self, company, client, projects):
+        """The drafts to look at, and the numbers of all drafts on the agreement.
+
+        :return: ({number: summary} of the drafts changed since the last poll, or of all
+            drafts after a full list; set of every draft number on the agreement; e-conomic's
+            clock when the drafts were listed, or None when unknown)
+        """
+        company = company.sudo()
+        since = company.economic_drafts_polled_at
+        known = company.economic_drafts_known
+        listed_at = None
+        if since and isinstance(known, list):
+            changed, total, listed_at = client.list_drafts_changed(since - POLL_CLOCK_MARGIN)
+            drafts = {d["draftInvoiceNumber"]: d for d in changed}
+            # Every draft that exists now either existed at the last poll (``known``) or was
+            # made since, and then its lastUpdated is in the window. So when the count matches,
+            # these are exactly the drafts on the agreement, and none of ``known`` is gone.
+            listed = set(known) | set(drafts)
+            if total == len(listed) and set(projects.mapped("economic_draft_number")) <= listed:
+                return drafts, listed, listed_at
+        drafts = {d["draftInvoiceNumber"]: d for d in client.list_drafts()}
+        # listed_at (before this full list) still precedes every read that follows
+        return drafts, set(drafts), listed_at
+
+    def _economic_poll_needs_look(self, project, summary):
+        """Whether the project's draft changed since Odoo last compared it."""
+        if not project.economic_draft_seen_settled:
+            return True
+        if summary is None:
+            return False  # not in the window of changes: unchanged
+        return project.economic_draft_seen != project._economic_draft_seen_key(
+            summary.get("lastUpdated")
+        )
+
+    def _economic_poll_claim(self, project, number):
+        """Claim the project for the poll, and check it still holds draft ``number``.
+
+        The sending job may have booked, replaced or created the project's draft since the
+        poll read the project (issue 7 finding 6): then the project is not the poll's to
+        judge this time; the next poll sees its new state.
+        """
+        if not self._economic_claim(project):
+            return False  # could not lock: not mine
+        project.invalidate_recordset()
+        if project.economic_draft_number != number:
+            self._economic_release(project)
+            return False
+        return True
+
+    def _economic_poll_save_state(self, company, started, listed):
+        """The per-company bookkeeping of the poll, in its job-state row (not the company's)."""
+        self.env["economic.job.state"]._economic_set(
+            company, job_state.DRAFTS_POLLED, at=started, data=sorted(listed)
+        )
+
+    def _economic_check_draft(self, project, client, summary, sent, listed_at=None):
+        """Compare the draft in e-conomic with the ``sent`` lines Odoo put on it.
+
+        :param summary: the draft as listed, or None when it is not in the window of changes
+            (unchanged, compared again only because the last comparison was not settled)
+        :param listed_at: e-conomic's clock when the drafts were listed (before this read)
+        """
+        if summary is None and not sent:
+            # Unchanged for longer than the window: its stamp is old enough to settle.
+            project.write({"economic_draft_seen_settled": True})
+            self._economic_commit()
+            return
+        summary = summary or {}
         project._economic_store_draft_summary(
             {k: summary[k] for k in ("netAmount", "currency") if k in summary}
         )
         if not sent:
+            self._economic_poll_mark_seen(project, summary.get("lastUpdated"), listed_at)
             self._economic_commit()
             return
         draft = client.get_draft(project.economic_draft_number)
         project._economic_store_draft_summary(draft)
+        self._economic_poll_mark_seen(project, draft.get("lastUpdated"), listed_at)
         remote_by_id = {}
         remote_by_number = {}
         for remote in draft.get("lines") or []:
@@ -1078,6 +1207,30 @@ class EconomicInvoiceSync(models.AbstractModel):
                 )
             )
         self._economic_commit()
+
+    def _economic_poll_mark_seen(self, project, last_updated, listed_at=None):
+        """Remember the draft's lastUpdated as compared now.
+
+        e-conomic stamps ``lastUpdated`` to the second, and no source says whether an edit in
+        the same second as an earlier change moves it [I]. So a comparison is final only when
+        the stamp is from a second before the listing that preceded this read (e-conomic's
+        clock, from the listing's HTTP ``Date`` header): any later edit then lands in a later
+        second and moves the stamp. Otherwise the next poll compares once more. Without a
+        ``Date`` header Odoo's clock decides, with ``SETTLE_MARGIN`` for the clocks' skew.
+        """
+        stamp = parse_economic_timestamp(last_updated)
+        if not stamp:
+            settled = False
+        elif listed_at:
+            settled = stamp < listed_at.replace(microsecond=0)
+        else:
+            settled = fields.Datetime.now() - stamp >= SETTLE_MARGIN
+        project.write(
+            {
+                "economic_draft_seen": project._economic_draft_seen_key(last_updated),
+                "economic_draft_seen_settled": settled,
+            }
+        )
 
     def _economic_import_draft(self, company, summary):
         """A draft made by hand in e-conomic: an inactive project for its customer."""

@@ -15,6 +15,8 @@ for views and tests; job code calls the helpers, since writing the company field
 the company row again (``write_date``).
 """
 
+import json
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -35,6 +37,8 @@ class EconomicJobState(models.Model):
     kind = fields.Char(required=True)
     at = fields.Datetime()
     run_id = fields.Many2one("economic.run", ondelete="set null", index="btree_not_null")
+    # what the job must remember beyond a date, e.g. the draft numbers seen by the last poll
+    data = fields.Json()
 
     _company_kind_unique = models.Constraint(
         "UNIQUE(company_id, kind)", "One e-conomic job state per company and kind."
@@ -50,9 +54,10 @@ class EconomicJobState(models.Model):
         return self._economic_get(company, kind).at or None
 
     @api.model
-    def _economic_set(self, company, kind, at=None, run=None, *, clear=False):
-        """Record ``at`` (default now) and ``run`` for ``company`` and ``kind``, in one
-        upsert that touches only this row (two jobs never write the same row).
+    def _economic_set(self, company, kind, at=None, run=None, *, clear=False, data=None):
+        """Record ``at`` (default now), ``run`` and ``data`` (JSON-serialisable) for
+        ``company`` and ``kind``, in one upsert that touches only this row (two jobs never
+        write the same row).
 
         :param clear: record "never" (``at`` empty), e.g. "Sync now"
         """
@@ -65,16 +70,19 @@ class EconomicJobState(models.Model):
             SQL(
                 """
                 INSERT INTO economic_job_state
-                    (company_id, kind, at, run_id, create_uid, create_date, write_uid, write_date)
-                VALUES (%(company)s, %(kind)s, %(at)s, %(run)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                    (company_id, kind, at, run_id, data,
+                     create_uid, create_date, write_uid, write_date)
+                VALUES (%(company)s, %(kind)s, %(at)s, %(run)s, %(data)s::jsonb,
+                        %(uid)s, %(now)s, %(uid)s, %(now)s)
                 ON CONFLICT (company_id, kind) DO UPDATE
-                SET at = EXCLUDED.at, run_id = EXCLUDED.run_id,
+                SET at = EXCLUDED.at, run_id = EXCLUDED.run_id, data = EXCLUDED.data,
                     write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
                 """,
                 company=company.id,
                 kind=kind,
                 at=at or None,
                 run=run.id if run else None,
+                data=None if data is None else json.dumps(data),
                 uid=self.env.uid,
                 now=self.env.cr.now(),
             )
@@ -99,5 +107,6 @@ JOB_STATE_COMPANY_FIELDS = [
     "economic_customers_pulled_at",
     "economic_customers_matched",
     "economic_drafts_polled_at",
+    "economic_drafts_known",
     "economic_last_run_id",
 ]

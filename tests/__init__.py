@@ -12,3 +12,5 @@ from . import test_master_safety
 from . import test_language
 from . import test_ui_settings
 from . import test_tours
+from . import test_poll
+from . import test_webhooks

@@ -9,6 +9,7 @@ rules, rendering) live in `resources.ResourcesMixin`; test helpers in `helpers`.
 
 import copy
 import datetime
+import email.utils
 import http.client
 import itertools
 import json
@@ -23,6 +24,7 @@ from requests.structures import CaseInsensitiveDict
 
 from .helpers import HelpersMixin
 from .resources import ROUTES, UPLOAD_SUFFIX, HttpError, ResourcesMixin
+from .webhooks import WEBHOOKS_PREFIX, WebhooksMixin
 
 PROJECTS_PREFIX = "/projectsapi/v1.1.0"
 IDEMPOTENCY_TTL = 3600  # seconds, as documented
@@ -79,6 +81,10 @@ class Request:
             self.api = "projects"
             self.api_base = self.base + PROJECTS_PREFIX
             self.path = self.full_path[len(PROJECTS_PREFIX) :] or "/"
+        elif self.full_path.lower().startswith(WEBHOOKS_PREFIX.lower()):
+            self.api = "webhooks"
+            self.api_base = self.base + WEBHOOKS_PREFIX
+            self.path = self.full_path[len(WEBHOOKS_PREFIX) :] or "/"
         else:
             self.api = "rest"
             self.api_base = self.base
@@ -110,7 +116,7 @@ class _Fault:
         return any(fnmatchcase(candidate, self.path) for candidate in (full_path, relative))
 
 
-class FakeEconomic(ResourcesMixin, HelpersMixin):
+class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
     """In-memory e-conomic (Legacy REST + projectsapi subset).
 
     See DEVELOPERS.md for the contract and `helpers.HelpersMixin` for the test helpers.
@@ -133,6 +139,7 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
         self.set_rate_limit(*DEFAULT_RATE_LIMIT)
         self.call_costs = dict(CALL_COSTS)
         self._init_state(seed)
+        self._init_webhooks()
 
     # ----------------------------------------------------------------- configuration
     def set_rate_limit(self, limit, per_seconds=60):
@@ -343,6 +350,8 @@ class FakeEconomic(ResourcesMixin, HelpersMixin):
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers.setdefault("Content-Type", JSON_CONTENT_TYPE)
         headers.update(self._rate_headers(cost if charge else 0))
+        # RFC 9110 6.6.1: an origin server with a clock sends Date (second resolution)
+        headers.setdefault("Date", email.utils.formatdate(self.clock.now(), usegmt=True))
         return status, headers, content
 
     # ----------------------------------------------------------------- auth & limits

@@ -5,6 +5,8 @@
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .webhooks import deliver_in_thread
+
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeEconomic/1.0"
@@ -42,11 +44,16 @@ class _Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{self.log_date_time_string()} {format % args}\n")
 
 
-def make_server(fake, host="127.0.0.1", port=8079, log_requests=True):
+def make_server(fake, host="127.0.0.1", port=8079, log_requests=True, deliver_webhooks=True):
     """A ThreadingHTTPServer answering with `fake`; call serve_forever() or use a thread.
 
     Requests are logged to stderr as "METHOD path -> status" (never headers, so no tokens).
+    With ``deliver_webhooks`` the fake POSTs its webhook events to the registered URLs (in a
+    thread each) and, for a local demo, accepts http:// webhook URLs (e-conomic: HTTPS only).
     """
+    if deliver_webhooks:
+        fake.webhook_sender = deliver_in_thread
+        fake.webhook_allow_http = True
     server = ThreadingHTTPServer((host, port), _Handler)
     server.log_requests = log_requests
     server.daemon_threads = True
