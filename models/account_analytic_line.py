@@ -9,11 +9,18 @@ edit except the connector's own ``economic_*`` bookkeeping; the sending itself i
 project (= per draft invoice) by the service ``economic.invoice.sync``.
 """
 
+import json
+import logging
 import re
 import string
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
@@ -167,11 +174,31 @@ class AccountAnalyticLine(models.Model):
                 line.economic_status_label = self.env._(
                     "Invoiced (invoice %(number)s)", number=line.economic_booked_number
                 )
+            elif state == "approved" and line._economic_waiting_reason():
+                line.economic_status_label = self.env._(
+                    "Approved, waiting: %(reason)s", reason=line._economic_waiting_reason()
+                )
             elif state == "approved" and line.economic_error:
                 line.economic_status_label = self.env._("Approved, waiting: e-conomic problem")
             else:
                 labels = dict(self._fields["economic_line_state"]._description_selection(self.env))
                 line.economic_status_label = labels.get(state, "")
+
+    def _economic_waiting_reason(self):
+        """Why an approved line cannot be sent at all now (its company), or None."""
+        self.ensure_one()
+        project = self.project_id
+        company = project._economic_company() if project else self.company_id
+        if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
+            return self.env._(
+                "e-conomic sync is switched off for %(company)s", company=company.name
+            )
+        missing = company._economic_missing_settings()
+        if missing:
+            return self.env._(
+                "e-conomic settings incomplete: %(missing)s", missing=", ".join(missing)
+            )
+        return None
 
     def _economic_is_locked(self):
         self.ensure_one()
@@ -299,6 +326,18 @@ class AccountAnalyticLine(models.Model):
             if not project:
                 problems.append((line, self.env._("not a timesheet line (no project)")))
                 continue
+            if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
+                problems.append(
+                    (
+                        line,
+                        self.env._(
+                            "e-conomic sync is switched off for %(company)s (Settings > "
+                            "e-conomic)",
+                            company=company.name,
+                        ),
+                    )
+                )
+                continue
             if missing_by_company[company]:
                 problems.append(
                     (
@@ -340,8 +379,9 @@ class AccountAnalyticLine(models.Model):
                 problems.append((line, self.env._("project is closed (archived): reopen it first")))
             if project.economic_draft_state == "to_book":
                 problems.append((line, self.env._("the project's draft invoice is being booked")))
-            if line.unit_amount <= 0:
-                problems.append((line, self.env._("zero hours")))
+            if round(line.unit_amount, 2) <= 0:
+                # checked as sent: e-conomic gets the quantity rounded to two decimals
+                problems.append((line, self.env._("zero hours (on the invoice: 0.00)")))
             explicit = line._economic_explicit_product()
             if explicit and not explicit.product_tmpl_id.economic_number:
                 problems.append(
@@ -373,6 +413,10 @@ class AccountAnalyticLine(models.Model):
         partner = self.project_id.partner_id.commercial_partner_id
         if not partner.name:
             return self.env._("the customer has no name")
+        if partner.economic_exclude:
+            return self.env._(
+                "customer %(name)s is marked “Leave out of e-conomic”", name=partner.display_name
+            )
         linked_elsewhere = (
             partner.economic_number
             and partner.economic_company_id
@@ -389,6 +433,14 @@ class AccountAnalyticLine(models.Model):
                 "customer %(name)s could not be created in e-conomic: %(error)s",
                 name=partner.display_name,
                 error=partner.economic_error or "",
+            )
+        matched = company.sudo().economic_customers_matched
+        if not matched and not partner._economic_is_linked(company):
+            return self.env._(
+                "customer %(name)s is not in e-conomic yet, and no customer is created there "
+                "until the customer matching is confirmed (Settings > e-conomic > Match "
+                "existing customers)",
+                name=partner.display_name,
             )
         return None
 
@@ -537,6 +589,57 @@ class AccountAnalyticLine(models.Model):
                 },
             }
         )
+
+    def _economic_mark_on_draft_guarded(self, draft_number, remote_line, key=None):
+        """``_economic_mark_on_draft``, only while the line is still approved with ``key``,
+        the send key the request went out with (default: the line's stored key).
+
+        One guarded UPDATE: a reset committed by a user while the request was under way is
+        never overwritten. A row changed since this transaction began (a serialization
+        failure) counts as "not marked": the line stays in doubt and is checked again.
+
+        :return: whether the line was marked
+        """
+        self.ensure_one()
+        key = key or self.economic_send_key
+        if not key:
+            return False
+        sent_values = {
+            "productNumber": (remote_line.get("product") or {}).get("productNumber"),
+            "quantity": remote_line.get("quantity"),
+            "unitNetPrice": remote_line.get("unitNetPrice"),
+        }
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE account_analytic_line
+                              SET economic_line_state = 'on_draft',
+                                  economic_draft_number = %(draft)s,
+                                  economic_line_number = %(line_number)s,
+                                  economic_error = NULL,
+                                  economic_sent_values = %(sent)s::jsonb,
+                                  write_uid = %(uid)s,
+                                  write_date = (now() at time zone 'UTC')
+                            WHERE id = %(id)s
+                              AND economic_line_state = 'approved'
+                              AND economic_send_key = %(key)s
+                        RETURNING id""",
+                        draft=draft_number,
+                        line_number=remote_line.get("lineNumber") or 0,
+                        sent=json.dumps(sent_values),
+                        uid=self.env.uid,
+                        id=self.id,
+                        key=key,
+                    )
+                )
+                marked = bool(self.env.cr.fetchall())
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            _logger.info("Timesheet line %s changed meanwhile: left in doubt", self.id)
+            marked = False
+        self.invalidate_recordset()
+        return marked
 
     def _economic_remote_difference(self, remote_line):
         """Why the line on the draft no longer matches what was sent (None when it does)."""

@@ -7,12 +7,21 @@ queues work (``economic_outbox_pending``, the removals, the booking request); th
 ``economic.invoice.sync`` (models/economic_invoice_sync.py) sends it and polls e-conomic.
 """
 
+import hashlib
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# The draft's ``references.other`` is "odoo-<database tag>-project-<id>": a copy of the
+# database (another database.uuid) never takes this database's drafts for its own.
+REFERENCE_TEMPLATE = "odoo-{tag}-project-{id}"
+REFERENCE_RE = re.compile(r"^odoo-([0-9a-f]{10})-project-(\d+)$")
+# The format written before the database tag (drafts created by earlier versions).
 REFERENCE_PREFIX = "odoo-project-"
+# Set by data/neutralize.sql: a neutralized copy gets references of its own.
+REFERENCE_SALT_PARAM = "economic_connector.reference_salt"
 DOMESTIC_VAT_ZONE = 1
 # What a PUT of a draft may carry (it replaces the whole document); the rest is read-only.
 DRAFT_WRITABLE_KEYS = (
@@ -64,6 +73,21 @@ DRAFT_CLEARED_VALS = {
 }
 # Line states that tie a line to the project's customer (and draft).
 CUSTOMER_LOCKED_LINE_STATES = ("approved", "on_draft", "error")
+
+
+def database_tag(env):
+    """This database's short tag in draft references (from ``database.uuid``)."""
+    params = env["ir.config_parameter"].sudo()
+    seed = params.get_param("database.uuid", "") + params.get_param(REFERENCE_SALT_PARAM, "")
+    return hashlib.sha256(seed.encode()).hexdigest()[:10]
+
+
+def reference_project_id(env, reference):
+    """The id of this database's project a draft reference names, or None (not ours)."""
+    match = REFERENCE_RE.match(reference or "")
+    if not match or match.group(1) != database_tag(env):
+        return None
+    return int(match.group(2))
 
 
 def draft_put_payload(draft, lines=None):
@@ -162,8 +186,11 @@ class ProjectProject(models.Model):
     )
 
     def _compute_economic_reference(self):
+        tag = database_tag(self.env)
         for project in self:
-            project.economic_reference = f"{REFERENCE_PREFIX}{project.id}" if project.id else False
+            project.economic_reference = (
+                REFERENCE_TEMPLATE.format(tag=tag, id=project.id) if project.id else False
+            )
 
     @api.depends("economic_invoice_ids")
     def _compute_economic_invoice_count(self):
@@ -326,8 +353,10 @@ class ProjectProject(models.Model):
         removals = list(self.economic_removals or [])
         for line in lines:
             draft = line.economic_draft_number or self.economic_draft_number
-            if draft:
-                removals.append({"draft": draft, "line": line.id})
+            if draft or line.economic_send_key:
+                # draft 0: sent with the draft's creation, outcome unknown; the removal is
+                # applied once that draft is adopted (or dropped if none was made)
+                removals.append({"draft": draft or 0, "line": line.id})
         self.write({"economic_removals": removals})
         self._economic_enqueue()
 
