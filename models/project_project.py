@@ -321,7 +321,16 @@ class ProjectProject(models.Model):
 
     def _economic_forget_draft(self, draft_state):
         """The draft is gone from e-conomic: booked (the project closes) or deleted."""
+        self.ensure_one()
         vals = dict(DRAFT_CLEARED_VALS, economic_draft_state=draft_state)
+        # Removals from an earlier draft of the project still have to be made there.
+        elsewhere = [
+            removal
+            for removal in self.economic_removals or []
+            if removal.get("draft") and removal["draft"] != self.economic_draft_number
+        ]
+        if elsewhere:
+            vals.update(economic_removals=elsewhere, economic_outbox_pending=True)
         if draft_state == "booked":
             vals["active"] = False
         self.write(vals)
