@@ -144,6 +144,27 @@ class TestMoneySafety(EconomicInvoicingCase):
         self.assertNotIn(line.id, self.draft_line_ids(earlier), "removed from its own draft")
         self.assertFalse(project.economic_removals, "done, not silently dropped")
 
+    def test_f03_removal_for_an_earlier_draft_survives_the_current_draft_going(self):
+        project = self.project_with_draft()
+        earlier = project.economic_draft_number
+        line = self.make_lines(project)
+        self.approve(line)
+        self.send()
+        current = self.fake.add_draft(CUSTOMER_NUMBER, references={"other": "someone"})
+        project.sudo().write({"economic_draft_number": current})
+        self.reset(line)
+        # The current draft is deleted in e-conomic and noticed before the removal is made.
+        self.fake.remove_draft(current)
+        self.run_as_cron(
+            lambda env: env["economic.invoice.sync"]._economic_draft_gone(
+                env["project.project"].browse(project.id), self.company._economic_client()
+            )
+        )
+        self.assertEqual(project.economic_draft_state, "none")
+        self.send()
+        self.assertNotIn(line.id, self.draft_line_ids(earlier), "still removed from its draft")
+        self.assertFalse(project.economic_removals)
+
     # === FINDING 4: an Idempotency-Key is bound to one exact body === #
 
     def test_f04_second_removal_after_lost_answer_gets_its_own_key(self):
