@@ -164,6 +164,7 @@ class AccountAnalyticLine(models.Model):
         "economic_line_state", "economic_draft_number", "economic_booked_number", "economic_error"
     )
     def _compute_economic_status_label(self):
+        waiting = {}  # per company: why its approved lines cannot be sent now
         for line in self:
             state = line.economic_line_state
             if state == "on_draft":
@@ -174,9 +175,9 @@ class AccountAnalyticLine(models.Model):
                 line.economic_status_label = self.env._(
                     "Invoiced (invoice %(number)s)", number=line.economic_booked_number
                 )
-            elif state == "approved" and line._economic_waiting_reason():
+            elif state == "approved" and line._economic_waiting_reason(waiting):
                 line.economic_status_label = self.env._(
-                    "Approved, waiting: %(reason)s", reason=line._economic_waiting_reason()
+                    "Approved, waiting: %(reason)s", reason=line._economic_waiting_reason(waiting)
                 )
             elif state == "approved" and line.economic_error:
                 line.economic_status_label = self.env._("Approved, waiting: e-conomic problem")
@@ -184,19 +185,32 @@ class AccountAnalyticLine(models.Model):
                 labels = dict(self._fields["economic_line_state"]._description_selection(self.env))
                 line.economic_status_label = labels.get(state, "")
 
-    def _economic_waiting_reason(self):
-        """Why an approved line cannot be sent at all now (its company), or None."""
+    def _economic_waiting_reason(self, cache=None):
+        """Why an approved line cannot be sent at all now (its company), or None.
+
+        :param cache: a dict kept over several lines (one answer per company)
+        """
         self.ensure_one()
         project = self.project_id
         company = project._economic_company() if project else self.company_id
-        if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
-            return self.env._(
-                "e-conomic sync is switched off for %(company)s", company=company.name
-            )
+        if cache is None:
+            cache = {}
+        if company not in cache:
+            cache[company] = self._economic_company_waiting_reason(company)
+        return cache[company]
+
+    @api.model
+    def _economic_company_waiting_reason(self, company):
+        """Why ``company`` sends nothing now: Settings incomplete or sync switched off."""
         missing = company._economic_missing_settings()
         if missing:
             return self.env._(
                 "e-conomic settings incomplete: %(missing)s", missing=", ".join(missing)
+            )
+        if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
+            return self.env._(
+                "e-conomic sync is switched off for %(company)s (Settings > e-conomic)",
+                company=company.sudo().name,
             )
         return None
 
@@ -316,38 +330,18 @@ class AccountAnalyticLine(models.Model):
     def _economic_preflight(self):
         """What would make e-conomic refuse these lines: a list of (line, reason)."""
         problems = []
-        missing_by_company = {}
+        company_problems = {}  # per company: Settings incomplete or sync switched off
         default_products = {}  # per project: Settings and the VAT zone are read once
         for line in self:
             company = line.company_id
-            if company not in missing_by_company:
-                missing_by_company[company] = company._economic_missing_settings()
+            if company not in company_problems:
+                company_problems[company] = line._economic_company_waiting_reason(company)
             project = line.project_id
             if not project:
                 problems.append((line, self.env._("not a timesheet line (no project)")))
                 continue
-            if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
-                problems.append(
-                    (
-                        line,
-                        self.env._(
-                            "e-conomic sync is switched off for %(company)s (Settings > "
-                            "e-conomic)",
-                            company=company.name,
-                        ),
-                    )
-                )
-                continue
-            if missing_by_company[company]:
-                problems.append(
-                    (
-                        line,
-                        self.env._(
-                            "e-conomic settings incomplete: %(missing)s",
-                            missing=", ".join(missing_by_company[company]),
-                        ),
-                    )
-                )
+            if company_problems[company]:
+                problems.append((line, company_problems[company]))
                 continue
             if not project.economic_invoiced:
                 problems.append((line, self.env._("project is not invoiced through e-conomic")))

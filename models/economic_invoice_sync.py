@@ -97,9 +97,7 @@ class CompanyBatch:
 
     def __init__(self, company, settings):
         self.company = company
-        self.client = company._economic_client(
-            timeout=REQUEST_TIMEOUT, max_retries=REQUEST_RETRIES
-        )
+        self.client = company._economic_client(timeout=REQUEST_TIMEOUT, max_retries=REQUEST_RETRIES)
         self.settings = settings
         self.prices = {}
         self.unknown_products = set()
@@ -343,9 +341,7 @@ class EconomicInvoiceSync(models.AbstractModel):
             if batch and batch.stopped:
                 if batch.run and not batch.run.exists():
                     batch.run = None  # created in a rolled-back part
-                self._economic_batch_run(batch)._economic_finish(
-                    message=batch.stopped, failed=True
-                )
+                self._economic_batch_run(batch)._economic_finish(message=batch.stopped, failed=True)
             elif batch and batch.run:
                 batch.run._economic_finish()
         self._economic_commit()
@@ -551,6 +547,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         company = batch.company
         partner = project.partner_id.commercial_partner_id
         if not partner._economic_is_linked(company):
+            self._economic_renew_lease(project, batch)  # the customer POST is a write too
             run = self.env["economic.run"]._economic_start(company, "customers")
             partner._economic_export_customers(company, batch.client, run)
             run._economic_finish()
@@ -641,9 +638,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         if key not in batch.prices:
             try:
                 template = (
-                    batch.client.get_customer_invoice_line_template(
-                        customer_number, product_number
-                    )
+                    batch.client.get_customer_invoice_line_template(customer_number, product_number)
                     or {}
                 )
             except economic_errors.NotFoundError:

@@ -288,6 +288,7 @@ class TestMoneySafety(EconomicInvoicingCase):
 
     def test_f09_company_with_sync_off_does_not_starve_others(self):
         other = self.env["res.company"].create({"name": "Slukket ApS"})
+        self._economic_configure_company(other, enable=False)  # complete, sync switched off
         off_project = self.make_project(name="Off", company_id=other.id)
         self.assertTrue(off_project.economic_outbox_pending)
         off_employee = self.env["hr.employee"].create({"name": "Bo", "company_id": other.id})
@@ -395,7 +396,9 @@ class TestMoneySafety(EconomicInvoicingCase):
             self.fake.add_draft(
                 CUSTOMER_NUMBER,
                 notes={"heading": heading},
-                lines=[{"product": {"productNumber": "30"}, "quantity": 2.0, "unitNetPrice": 950.0}],
+                lines=[
+                    {"product": {"productNumber": "30"}, "quantity": 2.0, "unitNetPrice": 950.0}
+                ],
             )
         )
         self.assertEqual(self.fake.booked[decoy]["netAmount"], self.fake.booked[ours]["netAmount"])
@@ -498,11 +501,7 @@ class TestMoneySafety(EconomicInvoicingCase):
         original = TestCursor.execute
 
         def execute(cursor, query, *args, **kwargs):
-            if (
-                isinstance(query, SQL)
-                and "SKIP LOCKED" in query.code
-                and locked.id in query.params
-            ):
+            if isinstance(query, SQL) and "SKIP LOCKED" in query.code and locked.id in query.params:
                 # What PostgreSQL does under REPEATABLE READ when the row was changed and
                 # committed by another transaction: the transaction is aborted, and raises.
                 try:
