@@ -1009,39 +1009,26 @@ class EconomicInvoiceSync(models.AbstractModel):
         the reference the connector wrote on its own drafts, or the markers of the lines Odoo
         put on the draft. Heading, customer or amount alone never do.
         """
-        company = project._economic_company()
         sent_ids = set(project._economic_draft_lines(("on_draft", "error")).ids)
         candidates = []
         if not project.economic_draft_external:
-            candidates = client.list_booked(
-                filter=economic_filters.eq("references.other", project.economic_reference)
+            candidates = self._economic_unknown_booked(
+                project,
+                client.list_booked(
+                    filter=economic_filters.eq("references.other", project.economic_reference)
+                ),
             )
         customer = project.partner_id.commercial_partner_id.economic_number
         if not candidates and sent_ids and customer:
             # A draft made in e-conomic (or before references carried the database): only
             # an invoice holding lines Odoo put on this draft is the one.
-            candidates = client.list_booked(
-                filter=economic_filters.eq("customer.customerNumber", int(customer))
-            )
-            candidates = sorted(
-                candidates, key=lambda b: b.get("bookedInvoiceNumber") or 0, reverse=True
+            candidates = self._economic_unknown_booked(
+                project,
+                client.list_booked(
+                    filter=economic_filters.eq("customer.customerNumber", int(customer))
+                ),
             )[:BOOKED_SCAN]
-        known = set(
-            self.env["economic.invoice"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("number", "in", [b.get("bookedInvoiceNumber") for b in candidates]),
-                ]
-            )
-            .mapped("number")
-        )
-        candidates = [b for b in candidates if b.get("bookedInvoiceNumber") not in known]
-        for summary in sorted(
-            candidates, key=lambda b: b.get("bookedInvoiceNumber") or 0, reverse=True
-        ):
-            booked = summary
+        for booked in candidates:
             if not booked.get("lines"):
                 booked = client.get_booked(booked["bookedInvoiceNumber"])
             reference = (booked.get("references") or {}).get("other")
@@ -1052,6 +1039,25 @@ class EconomicInvoiceSync(models.AbstractModel):
             if ours or (sent_ids & markers):
                 return booked
         return None
+
+    def _economic_unknown_booked(self, project, candidates):
+        """The booked invoices of ``candidates`` not stored in Odoo yet, newest first."""
+        known = set(
+            self.env["economic.invoice"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", project._economic_company().id),
+                    ("number", "in", [b.get("bookedInvoiceNumber") for b in candidates]),
+                ]
+            )
+            .mapped("number")
+        )
+        return sorted(
+            (b for b in candidates if b.get("bookedInvoiceNumber") not in known),
+            key=lambda b: b.get("bookedInvoiceNumber") or 0,
+            reverse=True,
+        )
 
     def _economic_record_booked(self, project, client, booked, run=None):
         """Store the booked invoice (committed at once: the booking is a fact), then close."""

@@ -233,7 +233,56 @@ class TestMoneySafety(EconomicInvoicingCase):
         self.assertNotIn(reset.id, self.draft_line_ids(number))
         self.assertOnDraftOnce(kept, number)
 
+    def test_f07_reset_during_draft_creation_is_not_overwritten(self):
+        project = self.make_project()
+        reset, kept = lines = self.make_lines(project, count=2)
+        self.approve(lines)
+
+        def user_resets():
+            self.as_other_transaction(
+                lambda env: env["account.analytic.line"].browse(reset.id).action_economic_reset(),
+                uid=self.approver.id,
+            )
+
+        patcher, done = self.while_request("POST", "/invoices/drafts", user_resets)
+        with patcher:
+            self.send()
+        self.assertTrue(done)
+        number = project.economic_draft_number
+        self.assertEqual(reset.economic_line_state, "to_approve", "the user's reset wins")
+        self.assertNotIn(reset.id, self.draft_line_ids(number), "and it came off the draft")
+        self.assertOnDraftOnce(kept, number)
+
     # === FINDING 8: the lease === #
+
+    def test_f08_lease_renewed_before_each_write(self):
+        project = self.project_with_draft()
+        number = project.economic_draft_number
+        on_draft = self.make_lines(project)
+        self.approve(on_draft)
+        self.send()
+        queued = self.make_lines(project)
+        self.reset(on_draft)
+        self.approve(queued)
+        fake_handle = self.fake.handle
+        leases = []
+
+        def handle(method, url, headers, body):
+            if method != "GET":
+                with self.registry.cursor() as cr:
+                    cr.execute(
+                        "SELECT economic_lease_until FROM project_project WHERE id = %s",
+                        [project.id],
+                    )
+                    leases.append(cr.fetchone()[0])
+            return fake_handle(method, url, headers, body)
+
+        with patch.object(self.fake, "handle", side_effect=handle):
+            self.send()
+        self.assertEqual(len(leases), 2, "the removal PUT and the lines POST")
+        self.assertTrue(all(leases), "each write goes out under a lease")
+        self.assertLess(leases[0], leases[1], "renewed (extended) before the second write")
+        self.assertOnDraftOnce(queued, number)
 
     def test_f08_lease_outlasts_the_worst_case_of_one_request(self):
         client = sync_module.CompanyBatch(self.company, {}).client
