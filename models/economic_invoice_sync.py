@@ -198,7 +198,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         """
         held = batch.leases.get(project.id)
         if held is None:
-            return  # not claimed through the sending run (e.g. the poll's own claim)
+            raise LeaseLost(project.id)  # never claimed by this run, or lost already
         self._economic_commit()
         for _attempt in range(2):
             until = datetime.now() + LEASE
