@@ -685,7 +685,10 @@ class EconomicInvoiceSync(models.AbstractModel):
         if not reasons:
             return lines
         refused = self.env["account.analytic.line"].union(*reasons)
+        refused.invalidate_recordset(["economic_line_state"])
         for line, reason in reasons.items():
+            if line.economic_line_state != "approved":
+                continue  # reset by a user meanwhile: theirs
             line.write(
                 {
                     "economic_line_state": "error",

@@ -403,6 +403,22 @@ class TestMoneySafety(EconomicInvoicingCase):
         self.assertTrue(any("still waiting to be sent" in body for body in self.chatter(project)))
         self.assertEqual(list(self.fake.drafts), [], "no new draft for the closed project")
 
+    def test_f10_lines_queued_when_poll_notices_the_booking_get_clear_state(self):
+        project = self.project_with_draft()
+        sent = self.make_lines(project)
+        self.approve(sent)
+        self.send()
+        late = self.make_lines(project)
+        self.approve(late)  # queued, not sent yet
+        invoice_number = self.fake.book(project.economic_draft_number)
+        self.poll()
+        self.assertEqual(project.economic_draft_state, "booked")
+        self.assertEqual(late.economic_line_state, "error")
+        self.assertIn(str(invoice_number), late.economic_error)
+        self.assertFalse(project.economic_error)
+        self.send()
+        self.assertEqual(late.economic_line_state, "error", "not retried on the closed project")
+
     # === FINDING 12: the quantity checked is the quantity sent === #
 
     def test_f12_hours_rounding_to_zero_are_refused(self):
