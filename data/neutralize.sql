@@ -7,3 +7,9 @@ UPDATE res_company
        economic_connect_state = NULL,
        economic_connect_user_id = NULL,
        economic_sync_enabled = FALSE;
+-- A copy writes draft references of its own: it never takes the original's drafts for its own
+-- (models/project_project.py database_tag()).
+DELETE FROM ir_config_parameter WHERE key = 'economic_connector.reference_salt';
+INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+     VALUES ('economic_connector.reference_salt', md5(random()::text), 1, now() at time zone 'UTC',
+             1, now() at time zone 'UTC');

@@ -9,16 +9,23 @@ edit except the connector's own ``economic_*`` bookkeeping; the sending itself i
 project (= per draft invoice) by the service ``economic.invoice.sync``.
 """
 
+import json
+import logging
 import re
 import string
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .economic_write_guard import (
     economic_check_bookkeeping_create,
     economic_check_bookkeeping_vals,
 )
+
+_logger = logging.getLogger(__name__)
 
 APPROVER_GROUP = "hr_timesheet.group_hr_timesheet_approver"
 LOCKED_STATES = ("approved", "on_draft", "invoiced", "error")
@@ -169,6 +176,7 @@ class AccountAnalyticLine(models.Model):
         "economic_line_state", "economic_draft_number", "economic_booked_number", "economic_error"
     )
     def _compute_economic_status_label(self):
+        waiting = {}  # per company: why its approved lines cannot be sent now
         for line in self:
             state = line.economic_line_state
             if state == "on_draft":
@@ -179,11 +187,44 @@ class AccountAnalyticLine(models.Model):
                 line.economic_status_label = self.env._(
                     "Invoiced (invoice %(number)s)", number=line.economic_booked_number
                 )
+            elif state == "approved" and line._economic_waiting_reason(waiting):
+                line.economic_status_label = self.env._(
+                    "Approved, waiting: %(reason)s", reason=line._economic_waiting_reason(waiting)
+                )
             elif state == "approved" and line.economic_error:
                 line.economic_status_label = self.env._("Approved, waiting: e-conomic problem")
             else:
                 labels = dict(self._fields["economic_line_state"]._description_selection(self.env))
                 line.economic_status_label = labels.get(state, "")
+
+    def _economic_waiting_reason(self, cache=None):
+        """Why an approved line cannot be sent at all now (its company), or None.
+
+        :param cache: a dict kept over several lines (one answer per company)
+        """
+        self.ensure_one()
+        project = self.project_id
+        company = project._economic_company() if project else self.company_id
+        if cache is None:
+            cache = {}
+        if company not in cache:
+            cache[company] = self._economic_company_waiting_reason(company)
+        return cache[company]
+
+    @api.model
+    def _economic_company_waiting_reason(self, company):
+        """Why ``company`` sends nothing now: Settings incomplete or sync switched off."""
+        missing = company._economic_missing_settings()
+        if missing:
+            return self.env._(
+                "e-conomic settings incomplete: %(missing)s", missing=", ".join(missing)
+            )
+        if not self.env["economic.invoice.sync"]._economic_invoicing_enabled(company):
+            return self.env._(
+                "e-conomic sync is switched off for %(company)s (Settings > e-conomic)",
+                company=company.sudo().name,
+            )
+        return None
 
     def _economic_is_locked(self):
         self.ensure_one()
@@ -311,26 +352,18 @@ class AccountAnalyticLine(models.Model):
     def _economic_preflight(self):
         """What would make e-conomic refuse these lines: a list of (line, reason)."""
         problems = []
-        missing_by_company = {}
+        company_problems = {}  # per company: Settings incomplete or sync switched off
         default_products = {}  # per project: Settings and the VAT zone are read once
         for line in self:
             company = line.company_id
-            if company not in missing_by_company:
-                missing_by_company[company] = company._economic_missing_settings()
+            if company not in company_problems:
+                company_problems[company] = line._economic_company_waiting_reason(company)
             project = line.project_id
             if not project:
                 problems.append((line, self.env._("not a timesheet line (no project)")))
                 continue
-            if missing_by_company[company]:
-                problems.append(
-                    (
-                        line,
-                        self.env._(
-                            "e-conomic settings incomplete: %(missing)s",
-                            missing=", ".join(missing_by_company[company]),
-                        ),
-                    )
-                )
+            if company_problems[company]:
+                problems.append((line, company_problems[company]))
                 continue
             if not project.economic_invoiced:
                 problems.append((line, self.env._("project is not invoiced through e-conomic")))
@@ -362,8 +395,9 @@ class AccountAnalyticLine(models.Model):
                 problems.append((line, self.env._("project is closed (archived): reopen it first")))
             if project.economic_draft_state == "to_book":
                 problems.append((line, self.env._("the project's draft invoice is being booked")))
-            if line.unit_amount <= 0:
-                problems.append((line, self.env._("zero hours")))
+            if round(line.unit_amount, 2) <= 0:
+                # checked as sent: e-conomic gets the quantity rounded to two decimals
+                problems.append((line, self.env._("zero hours (on the invoice: 0.00)")))
             explicit = line._economic_explicit_product()
             if explicit and not explicit.product_tmpl_id.economic_number:
                 problems.append(
@@ -395,6 +429,10 @@ class AccountAnalyticLine(models.Model):
         partner = self.project_id.partner_id.commercial_partner_id
         if not partner.name:
             return self.env._("the customer has no name")
+        if partner.economic_exclude:
+            return self.env._(
+                "customer %(name)s is marked “Leave out of e-conomic”", name=partner.display_name
+            )
         linked_elsewhere = (
             partner.economic_number
             and partner.economic_company_id
@@ -411,6 +449,14 @@ class AccountAnalyticLine(models.Model):
                 "customer %(name)s could not be created in e-conomic: %(error)s",
                 name=partner.display_name,
                 error=partner.economic_error or "",
+            )
+        matched = company.sudo().economic_customers_matched
+        if not matched and not partner._economic_is_linked(company):
+            return self.env._(
+                "customer %(name)s is not in e-conomic yet, and no customer is created there "
+                "until the customer matching is confirmed (Settings > e-conomic > Match "
+                "existing customers)",
+                name=partner.display_name,
             )
         return None
 
@@ -559,6 +605,57 @@ class AccountAnalyticLine(models.Model):
                 },
             }
         )
+
+    def _economic_mark_on_draft_guarded(self, draft_number, remote_line, key=None):
+        """``_economic_mark_on_draft``, only while the line is still approved with ``key``,
+        the send key the request went out with (default: the line's stored key).
+
+        One guarded UPDATE: a reset committed by a user while the request was under way is
+        never overwritten. A row changed since this transaction began (a serialization
+        failure) counts as "not marked": the line stays in doubt and is checked again.
+
+        :return: whether the line was marked
+        """
+        self.ensure_one()
+        key = key or self.economic_send_key
+        if not key:
+            return False
+        sent_values = {
+            "productNumber": (remote_line.get("product") or {}).get("productNumber"),
+            "quantity": remote_line.get("quantity"),
+            "unitNetPrice": remote_line.get("unitNetPrice"),
+        }
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE account_analytic_line
+                              SET economic_line_state = 'on_draft',
+                                  economic_draft_number = %(draft)s,
+                                  economic_line_number = %(line_number)s,
+                                  economic_error = NULL,
+                                  economic_sent_values = %(sent)s::jsonb,
+                                  write_uid = %(uid)s,
+                                  write_date = (now() at time zone 'UTC')
+                            WHERE id = %(id)s
+                              AND economic_line_state = 'approved'
+                              AND economic_send_key = %(key)s
+                        RETURNING id""",
+                        draft=draft_number,
+                        line_number=remote_line.get("lineNumber") or 0,
+                        sent=json.dumps(sent_values),
+                        uid=self.env.uid,
+                        id=self.id,
+                        key=key,
+                    )
+                )
+                marked = bool(self.env.cr.fetchall())
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            _logger.info("Timesheet line %s changed meanwhile: left in doubt", self.id)
+            marked = False
+        self.invalidate_recordset()
+        return marked
 
     def _economic_remote_difference(self, remote_line):
         """Why the line on the draft no longer matches what was sent (None when it does)."""

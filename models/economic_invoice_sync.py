@@ -18,27 +18,38 @@ The records keep the fields, rules and mappings (``project.project``,
 """
 
 import base64
+import hashlib
+import json
 import logging
 import uuid
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..economic import const as economic_const
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
 from . import economic_job_state as job_state
 from .account_analytic_line import marker_line_id
 from .economic_lang import format_hours, in_company_lang
 from .economic_sync_mixin import economic_error_text
-from .project_project import REFERENCE_PREFIX, draft_put_payload
+from .project_project import draft_put_payload, reference_project_id
 
 _logger = logging.getLogger(__name__)
 
 OUTBOX_BATCH = 20  # projects per cron call; the cron re-triggers itself when more remain
-LEASE = timedelta(minutes=10)  # longer than any send (client timeout 30 s x retries)
+# The sending client: seconds per attempt, retries per request.
+REQUEST_TIMEOUT = 30
+REQUEST_RETRIES = 3
+# A project's lease is renewed right before each write, and outlasts the longest one request
+# can take LEASE_MARGIN times over (see request_worst_case): a second worker can only take
+# the project over once the first is certainly no longer waiting for an answer.
+LEASE = timedelta(minutes=20)
+LEASE_MARGIN = 2
 BACKOFF_CAP = timedelta(hours=1)
 UNIT_NAME = "timer"
 # The poll's window of changes reaches back this far before the last poll: covers the clock
@@ -60,17 +71,61 @@ def parse_economic_timestamp(text):
         return None
 
 
+BOOKED_SCAN = 20  # newest booked invoices of the customer searched for a draft's line markers
+# "Could not lock the project row": under SKIP LOCKED and Odoo's REPEATABLE READ a row changed
+# and committed by another transaction raises instead of being skipped. Either way: not ours.
+LOCK_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
+
+
+def request_worst_case(client):
+    """The longest one ``client.request()`` can take: every attempt times out and every wait
+    before a retry is the longest the client accepts (capped Retry-After or backoff)."""
+    longest_wait = max(economic_const.RETRY_AFTER_CAP, economic_const.BACKOFF_CAP)
+    return timedelta(
+        seconds=(client.max_retries + 1) * client.timeout + client.max_retries * longest_wait
+    )
+
+
+def bound_key(base_key, method, path, payload):
+    """The Idempotency-Key of one exact request: the stored ``base_key`` plus a digest of
+    method, path and canonical JSON body. The same request after a lost answer gets the same
+    key (e-conomic replays its answer); any other body gets another key."""
+    text = json.dumps(
+        [method.upper(), path, payload], sort_keys=True, ensure_ascii=True, separators=(",", ":")
+    )
+    return f"{base_key}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+class LeaseLost(Exception):
+    """Another worker took the project over: stop working on it, send nothing more."""
+
+
+class UnknownProduct(Exception):
+    """e-conomic has no product with this number (a 404 on the product, not the draft)."""
+
+    def __init__(self, product_number):
+        super().__init__(product_number)
+        self.product_number = product_number
+
+
 class CompanyBatch:
     """What one cron call shares for one company: its client and Settings, the unit and the
     prices read from e-conomic (each read once), and the run summary (made on first use)."""
 
     def __init__(self, company, settings):
         self.company = company
-        self.client = company._economic_client()
+        self.client = company._economic_client(timeout=REQUEST_TIMEOUT, max_retries=REQUEST_RETRIES)
         self.settings = settings
         self.prices = {}
+        self.unknown_products = set()
         self.unit_number = None
         self.run = None
+        self.leases = {}  # project id -> the lease end this worker wrote (its token)
+        self.stopped = None  # why this company's projects wait until the next run
 
 
 class EconomicInvoiceSync(models.AbstractModel):
@@ -116,11 +171,27 @@ class EconomicInvoiceSync(models.AbstractModel):
     def _economic_commit(self):
         self.env["ir.cron"]._commit_progress(0)
 
-    def _economic_claim(self, project):
-        """Take the project's lease; False when another worker holds it (or its row)."""
-        now = fields.Datetime.now()
+    def _economic_lock_update(self, query):
+        """Run an UPDATE ... RETURNING on project rows; [] when the rows could not be locked
+        (``LOCK_ERRORS``). The savepoint keeps the transaction usable afterwards."""
         self.env.flush_all()
-        self.env.cr.execute(
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query)
+                return self.env.cr.fetchall()
+        except LOCK_ERRORS as exc:
+            _logger.info("e-conomic: project row not locked (%s): not ours", type(exc).__name__)
+            return []
+
+    def _economic_claim(self, project, batch=None):
+        """Take the project's lease; False when another worker holds it or its row.
+
+        :param batch: the company batch of the sending run; it keeps the lease end written
+            here, which renewals and the release check (a lease taken over is not ours)
+        """
+        now = datetime.now()
+        until = now + LEASE
+        claimed = self._economic_lock_update(
             SQL(
                 """UPDATE project_project SET economic_lease_until = %(until)s
                     WHERE id IN (SELECT id FROM project_project
@@ -129,29 +200,104 @@ class EconomicInvoiceSync(models.AbstractModel):
                                          OR economic_lease_until < %(now)s)
                                     FOR UPDATE SKIP LOCKED)
                 RETURNING id""",
-                until=now + LEASE,
+                until=until,
                 id=project.id,
                 now=now,
             )
         )
-        claimed = bool(self.env.cr.fetchall())
         project.invalidate_recordset(["economic_lease_until"])
         if claimed:
+            if batch is not None:
+                batch.leases[project.id] = until
             self._economic_commit()
-        return claimed
+        return bool(claimed)
 
-    def _economic_release(self, project):
-        project.write({"economic_lease_until": False})
+    def _economic_renew_lease(self, project, batch):
+        """Extend the lease before a request, or raise LeaseLost when it is no longer ours.
+
+        Runs in a fresh transaction (committed at once): other workers see the new end.
+        """
+        held = batch.leases.get(project.id)
+        if held is None:
+            raise LeaseLost(project.id)  # never claimed by this run, or lost already
         self._economic_commit()
+        for _attempt in range(2):
+            until = datetime.now() + LEASE
+            renewed = self._economic_lock_update(
+                SQL(
+                    """UPDATE project_project SET economic_lease_until = %(until)s
+                        WHERE id = %(id)s AND economic_lease_until = %(held)s
+                    RETURNING id""",
+                    until=until,
+                    id=project.id,
+                    held=held,
+                )
+            )
+            if renewed:
+                batch.leases[project.id] = until
+                project.invalidate_recordset(["economic_lease_until"])
+                self._economic_commit()
+                return
+            self._economic_commit()  # a new snapshot: a concurrent change is no conflict then
+        batch.leases.pop(project.id, None)
+        raise LeaseLost(project.id)
+
+    def _economic_release(self, project, batch=None):
+        if batch is None:
+            project.write({"economic_lease_until": False})
+            self._economic_commit()
+            return
+        held = batch.leases.pop(project.id, None)
+        if held is None:
+            return  # lost: another worker holds it now
+        self._economic_lock_update(
+            SQL(
+                """UPDATE project_project SET economic_lease_until = NULL
+                    WHERE id = %(id)s AND economic_lease_until = %(held)s
+                RETURNING id""",
+                id=project.id,
+                held=held,
+            )
+        )
+        project.invalidate_recordset(["economic_lease_until"])
+        self._economic_commit()
+
+    def _economic_send(self, project, batch, method, path, payload, base_key):
+        """The one way the outbox writes to e-conomic.
+
+        The Idempotency-Key is ``base_key`` (stored on a record) bound to this exact request
+        (``bound_key``); everything pending is committed and the lease renewed first, so the
+        request goes out only while this worker certainly holds the project.
+
+        :return: e-conomic's answer (parsed JSON)
+        """
+        key = bound_key(base_key, method, path, payload)
+        self._economic_renew_lease(project, batch)
+        return batch.client.request(method, path, json=payload, idempotency_key=key).data
+
+    def _economic_company_ready(self, company):
+        """Whether ``company`` can send now: sync switched on and Settings complete."""
+        return self._economic_invoicing_enabled(company) and not (
+            company._economic_missing_settings()
+        )
+
+    def _economic_ready_domain(self):
+        """Projects of companies that can send (the others wait without being queried)."""
+        companies = self.env["res.company"].sudo().search([])
+        ready = companies.filtered(self._economic_company_ready)
+        domain = [("company_id", "in", ready.ids)]
+        if self.env.company in ready:
+            # without a company of their own, projects invoice through the current company
+            domain = ["|", ("company_id", "=", False), *domain]
+        return domain
 
     def _economic_batch(self, company, batches):
         """The company's batch of this cron call; None when the company cannot invoice."""
         if company.id not in batches:
-            ready = not company._economic_missing_settings() and self._economic_invoicing_enabled(
-                company
-            )
             batches[company.id] = (
-                CompanyBatch(company, self._economic_invoice_settings(company)) if ready else None
+                CompanyBatch(company, self._economic_invoice_settings(company))
+                if self._economic_company_ready(company)
+                else None
             )
         return batches[company.id]
 
@@ -166,11 +312,13 @@ class EconomicInvoiceSync(models.AbstractModel):
     def _economic_send_outbox(self):
         """Send what is queued: removals, draft creation, approved lines, bookings."""
         now = fields.Datetime.now()
+        ready_domain = self._economic_ready_domain()
         projects = (
             self.env["project.project"]
             .with_context(active_test=False)
             .search(
                 [
+                    *ready_domain,
                     ("economic_outbox_pending", "=", True),
                     "|",
                     ("economic_next_attempt", "=", False),
@@ -193,21 +341,31 @@ class EconomicInvoiceSync(models.AbstractModel):
             batch = self._economic_batch(company, batches)
             # What the job writes (chatter, errors, PDF names) is in the company's language.
             service, project = in_company_lang(company, self, project)
-            if batch and self._economic_claim(project):
+            if batch and not batch.stopped and self._economic_claim(project, batch):
                 try:
                     service._economic_process_project(project, batch)
-                except economic_errors.AuthenticationError:
-                    batches[company.id] = None  # refused tokens: the company's other projects wait
+                except economic_errors.AuthenticationError as exc:
+                    # Refused tokens: every project of the company would fail the same way.
+                    # One message on the run; the projects keep their work queued untouched.
+                    self.env.cr.rollback()
+                    batch.stopped = economic_error_text(service.env, exc)
+                except LeaseLost:
+                    # Taken over by another worker (this one was too slow): it is theirs now.
+                    _logger.warning("e-conomic: lease of project %s lost; stopped", project.id)
                 except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
                     _logger.exception("e-conomic: sending for project %s failed", project.id)
                     service._economic_project_crashed(project, batch, exc)
                 finally:
-                    self._economic_release(project)
+                    self._economic_release(project, batch)
             if not cron._commit_progress(1):
                 more = True  # the cron's time is up
                 break
         for batch in batches.values():
-            if batch and batch.run:
+            if batch and batch.stopped:
+                if batch.run and not batch.run.exists():
+                    batch.run = None  # created in a rolled-back part
+                self._economic_batch_run(batch)._economic_finish(message=batch.stopped, failed=True)
+            elif batch and batch.run:
                 batch.run._economic_finish()
         self._economic_commit()
         if more:
@@ -216,7 +374,11 @@ class EconomicInvoiceSync(models.AbstractModel):
             self.env["project.project"]
             .with_context(active_test=False)
             .search(
-                [("economic_outbox_pending", "=", True), ("economic_next_attempt", ">", now)],
+                [
+                    *ready_domain,
+                    ("economic_outbox_pending", "=", True),
+                    ("economic_next_attempt", ">", now),
+                ],
                 order="economic_next_attempt",
                 limit=1,
             )
@@ -230,7 +392,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         queued_before = queued
         try:
             if project.economic_removals:
-                self._economic_send_removals(project, batch.client)
+                self._economic_send_removals(project, batch)
             if project.economic_draft_state == "booked":
                 # Closed: nothing goes out until the project is reopened.
                 project.write({"economic_outbox_pending": False})
@@ -243,19 +405,22 @@ class EconomicInvoiceSync(models.AbstractModel):
             )
             if needs_draft and can_have_draft:
                 self._economic_create_draft(project, batch, queued)
+                if project.economic_removals:
+                    # reset while the creation was in doubt: off the adopted draft first
+                    self._economic_send_removals(project, batch)
                 queued = project._economic_queued_lines()
             if queued and project.economic_draft_number:
                 self._economic_send_lines(project, batch, queued)
             if project.economic_draft_state == "to_book":
                 self._economic_book(project, batch)
         except economic_errors.EconomicError as exc:
+            if isinstance(exc, economic_errors.AuthenticationError):
+                raise  # the run stops for the whole company (one message, see the caller)
             self._economic_outbox_failed(project, exc)
             run = self._economic_batch_run(batch)
             run._economic_count("errors")
             run._economic_add_issue(project, project.economic_error, log_id=exc.log_id)
             self._economic_commit()
-            if isinstance(exc, economic_errors.AuthenticationError):
-                raise
             return
         finally:
             sent = len(queued_before.filtered(lambda line: line.economic_line_state == "on_draft"))
@@ -334,44 +499,73 @@ class EconomicInvoiceSync(models.AbstractModel):
 
     # === OUTBOX STEPS === #
 
-    def _economic_send_removals(self, project, client):
-        """Take reset lines off the draft: GET the draft and PUT it back without them."""
-        number = project.economic_draft_number
-        line_ids = {r["line"] for r in project.economic_removals if r.get("draft") == number}
-        draft = None
-        if number and line_ids:
-            try:
-                draft = client.get_draft(number)
-            except economic_errors.NotFoundError:
-                # Gone (deleted or booked): nothing to remove; the poll records what happened.
-                _logger.info("Draft invoice %s is gone; reset lines need no removal.", number)
-        remote_lines = (draft or {}).get("lines") or []
+    def _economic_send_removals(self, project, batch):
+        """Take reset lines off the drafts they were sent to: GET each draft, PUT it back
+        without them.
+
+        An entry of a draft whose creation is in doubt (draft 0) waits until that draft is
+        adopted (``_economic_adopt_draft`` gives it the number); entries of an earlier draft
+        of the project are applied to that draft, never dropped.
+        """
+        if not project.economic_removal_key:
+            project.write({"economic_removal_key": str(uuid.uuid4())})
+        drafts = sorted({r["draft"] for r in project.economic_removals or [] if r.get("draft")})
+        for number in drafts:
+            line_ids = {
+                r["line"] for r in project.economic_removals or [] if r.get("draft") == number
+            }
+            self._economic_remove_from_draft(project, batch, number, line_ids)
+            # read again: a reset committed meanwhile may have added entries
+            project.invalidate_recordset(["economic_removals"])
+            left = [r for r in project.economic_removals or [] if r.get("draft") != number]
+            project.write({"economic_removals": left or False})
+            self._economic_commit()
+        waiting = project.economic_removals or []
+        if waiting and not project.economic_draft_key:
+            # the creation in doubt turned out to have made no draft: nothing to remove
+            waiting = []
+        vals = {"economic_removals": waiting or False}
+        if not waiting:
+            vals["economic_removal_key"] = False
+        project.write(vals)
+        self._economic_commit()
+
+    def _economic_remove_from_draft(self, project, batch, number, line_ids):
+        try:
+            draft = batch.client.get_draft(number)
+        except economic_errors.NotFoundError:
+            # Gone (deleted or booked): nothing to remove; the poll records what happened.
+            _logger.info("Draft invoice %s is gone; reset lines need no removal.", number)
+            return
+        remote_lines = draft.get("lines") or []
         kept = [
             line for line in remote_lines if marker_line_id(line.get("description")) not in line_ids
         ]
-        if len(kept) != len(remote_lines):
-            if not project.economic_removal_key:
-                project.write({"economic_removal_key": str(uuid.uuid4())})
-                self._economic_commit()
-            updated = client.update_draft(
-                number, draft_put_payload(draft, kept), idempotency_key=project.economic_removal_key
-            )
+        if len(kept) == len(remote_lines):
+            return
+        updated = self._economic_send(
+            project,
+            batch,
+            "PUT",
+            f"/invoices/drafts/{int(number)}",
+            draft_put_payload(draft, kept),
+            project.economic_removal_key,
+        )
+        if number == project.economic_draft_number:
             project._economic_store_draft_summary(updated or {})
-            removed = len(remote_lines) - len(kept)
-            project._economic_post(
-                self.env._(
-                    "1 reset timesheet line removed from draft invoice %(number)s.",
-                    number=number,
-                )
-                if removed == 1
-                else self.env._(
-                    "%(count)s reset timesheet lines removed from draft invoice %(number)s.",
-                    count=removed,
-                    number=number,
-                )
+        removed = len(remote_lines) - len(kept)
+        project._economic_post(
+            self.env._(
+                "1 reset timesheet line removed from draft invoice %(number)s.",
+                number=number,
             )
-        project.write({"economic_removals": False, "economic_removal_key": False})
-        self._economic_commit()
+            if removed == 1
+            else self.env._(
+                "%(count)s reset timesheet lines removed from draft invoice %(number)s.",
+                count=removed,
+                number=number,
+            )
+        )
 
     def _economic_ensure_customer(self, project, batch):
         """The e-conomic number of the project's customer, created there when not linked yet.
@@ -382,6 +576,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         company = batch.company
         partner = project.partner_id.commercial_partner_id
         if not partner._economic_is_linked(company):
+            self._economic_renew_lease(project, batch)  # the customer POST is a write too
             run = self.env["economic.run"]._economic_start(company, "customers")
             partner._economic_export_customers(company, batch.client, run)
             run._economic_finish()
@@ -418,6 +613,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         customer_number = self._economic_ensure_customer(project, batch)
         template = client.get_customer_invoice_template(customer_number) or {}
         payload = project._economic_draft_payload(template, customer_number, batch.settings)
+        queued = self._economic_refuse_unsendable(project, batch, queued, customer_number)
         if queued:
             payload["lines"] = self._economic_lines_payload(
                 project, batch, queued, first_number=1, customer_number=customer_number
@@ -425,15 +621,20 @@ class EconomicInvoiceSync(models.AbstractModel):
         key = str(uuid.uuid4())
         project.write({"economic_draft_key": key})
         queued.write({"economic_send_key": key, "economic_error": False})
-        self._economic_commit()
-        draft = client.create_draft(payload, idempotency_key=key)
+        draft = self._economic_send(project, batch, "POST", "/invoices/drafts", payload, key)
         self._economic_adopt_draft(project, draft)
         self._economic_mark_sent(
-            project, queued, draft.get("lines") or [], draft.get("draftInvoiceNumber")
+            project, queued, draft.get("lines") or [], draft.get("draftInvoiceNumber"), key=key
         )
 
     def _economic_adopt_draft(self, project, draft):
         number = draft.get("draftInvoiceNumber")
+        # Lines reset while the creation was in doubt come off this draft (send_removals).
+        project.invalidate_recordset(["economic_removals"])
+        removals = [
+            dict(removal, draft=removal.get("draft") or number)
+            for removal in project.economic_removals or []
+        ]
         project.write(
             {
                 "economic_draft_number": number,
@@ -441,6 +642,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                 if project.economic_draft_state == "to_book"
                 else "open",
                 "economic_draft_key": False,
+                "economic_removals": removals or False,
             }
         )
         project._economic_store_draft_summary(draft)
@@ -460,16 +662,81 @@ class EconomicInvoiceSync(models.AbstractModel):
     def _economic_price(self, batch, customer_number, product_number):
         """e-conomic's price of the product for the customer: once per (customer, product)."""
         key = (customer_number, product_number)
+        if product_number in batch.unknown_products:
+            raise UnknownProduct(product_number)
         if key not in batch.prices:
-            template = (
-                batch.client.get_customer_invoice_line_template(customer_number, product_number)
-                or {}
-            )
+            try:
+                template = (
+                    batch.client.get_customer_invoice_line_template(customer_number, product_number)
+                    or {}
+                )
+            except economic_errors.NotFoundError:
+                # The customer or the product is unknown there, never the draft: ask which.
+                try:
+                    batch.client.get_product(product_number)
+                except economic_errors.NotFoundError:
+                    batch.unknown_products.add(product_number)
+                    raise UnknownProduct(product_number) from None
+                raise
             price = template.get("unitNetPrice")
             if price is None:
                 price = (template.get("product") or {}).get("salesPrice") or 0.0
             batch.prices[key] = price
         return batch.prices[key]
+
+    def _economic_refuse_unsendable(self, project, batch, lines, customer_number):
+        """Put in error the lines e-conomic cannot take as they would be sent; return the rest.
+
+        Checked on what is sent: the rounded quantity, and the product's price (a product
+        unknown in e-conomic names the product; the draft is not touched).
+        """
+        default_product = project._economic_default_product_number()
+        reasons = {}
+        for line in lines:
+            if round(line.unit_amount, 2) <= 0:
+                reasons[line] = self.env._(
+                    "%(hours)s hours make quantity 0 on the invoice (two decimals): correct "
+                    "the hours, then approve the line again.",
+                    hours=line.unit_amount,
+                )
+                continue
+            product = line._economic_product_number(default_product)
+            try:
+                self._economic_price(batch, customer_number, product)
+            except UnknownProduct:
+                reasons[line] = self.env._(
+                    "e-conomic has no product %(product)s (deleted there, or never created): "
+                    "choose another invoice product for the line or create the product in "
+                    "e-conomic, then reset the line and approve it again. The draft invoice "
+                    "is kept.",
+                    product=product,
+                )
+        if not reasons:
+            return lines
+        refused = self.env["account.analytic.line"].union(*reasons)
+        refused.invalidate_recordset(["economic_line_state"])
+        for line, reason in reasons.items():
+            if line.economic_line_state != "approved":
+                continue  # reset by a user meanwhile: theirs
+            line.write(
+                {
+                    "economic_line_state": "error",
+                    "economic_error": reason,
+                    "economic_send_key": False,
+                }
+            )
+        project._economic_post(
+            Markup("%s<ul>%s</ul>")
+            % (
+                self.env._(
+                    "%(count)s approved timesheet lines cannot be invoiced as they are:",
+                    count=len(refused),
+                ),
+                Markup().join(Markup("<li>%s</li>") % text for text in set(reasons.values())),
+            )
+        )
+        self._economic_commit()
+        return lines - refused
 
     def _economic_lines_payload(self, project, batch, lines, first_number, customer_number=None):
         if customer_number is None:
@@ -495,16 +762,23 @@ class EconomicInvoiceSync(models.AbstractModel):
         )
         self._economic_commit()
 
-    def _economic_mark_sent(self, project, lines, remote_lines, draft_number):
-        """Mark the ``lines`` found (by marker) among ``remote_lines`` as on the draft."""
+    def _economic_mark_sent(self, project, lines, remote_lines, draft_number, key=None):
+        """Mark the ``lines`` found (by marker) among ``remote_lines`` as on the draft.
+
+        Guarded: a line is marked only while it is still approved with the send key the
+        request went out with (``key``, else the line's stored key). A reset committed
+        meanwhile by a user wins; its removal (queued by the reset) takes the line off the
+        draft.
+        """
         by_marker = {}
         for remote in remote_lines:
             line_id = marker_line_id(remote.get("description"))
             if line_id:
                 by_marker[line_id] = remote
-        sent = lines.filtered(lambda line: line.id in by_marker)
-        for line in sent:
-            line._economic_mark_on_draft(draft_number, by_marker[line.id])
+        sent = self.env["account.analytic.line"]
+        for line in lines.filtered(lambda line: line.id in by_marker):
+            if line._economic_mark_on_draft_guarded(draft_number, by_marker[line.id], key):
+                sent |= line
         if sent:
             hours = format_hours(self.env, sum(sent.mapped("unit_amount")))
             project._economic_post(
@@ -529,33 +803,45 @@ class EconomicInvoiceSync(models.AbstractModel):
         """All queued lines of the draft in one POST /invoices/drafts/{n}/lines."""
         client = batch.client
         number = project.economic_draft_number
-        try:
-            unknown_numbering = (
-                project.economic_draft_external and not project.economic_draft_last_line
-            )
-            if queued.filtered("economic_send_key") or unknown_numbering:
-                # In doubt (or a draft made in e-conomic): read the draft before writing.
+        unknown_numbering = project.economic_draft_external and not project.economic_draft_last_line
+        if queued.filtered("economic_send_key") or unknown_numbering:
+            # In doubt (or a draft made in e-conomic): read the draft before writing.
+            try:
                 draft = client.get_draft(number)
-                project._economic_store_draft_summary(draft)
-                self._economic_match_in_doubt(project, draft)
-                queued = project._economic_queued_lines()
-                if not queued:
-                    return
-            lines_payload = self._economic_lines_payload(
-                project, batch, queued, first_number=project.economic_draft_last_line + 1
-            )
-            key = str(uuid.uuid4())
-            queued.write({"economic_send_key": key, "economic_error": False})
-            self._economic_commit()
-            result = client.add_draft_lines(number, lines_payload, idempotency_key=key)
-        except economic_errors.NotFoundError:
-            self._economic_draft_deleted(project)
+            except economic_errors.NotFoundError:
+                self._economic_draft_missing(project, batch)
+                return
+            project._economic_store_draft_summary(draft)
+            self._economic_match_in_doubt(project, draft)
             queued = project._economic_queued_lines()
-            if queued:
-                self._economic_create_draft(project, batch, queued)
+        customer_number = int(project.partner_id.commercial_partner_id.economic_number)
+        queued = self._economic_refuse_unsendable(project, batch, queued, customer_number)
+        if not queued:
             return
+        lines_payload = self._economic_lines_payload(
+            project, batch, queued, first_number=project.economic_draft_last_line + 1
+        )
+        key = str(uuid.uuid4())
+        queued.write({"economic_send_key": key, "economic_error": False})
+        try:
+            result = self._economic_send(
+                project,
+                batch,
+                "POST",
+                f"/invoices/drafts/{int(number)}/lines",
+                {"lines": lines_payload},
+                key,
+            )
+        except economic_errors.NotFoundError:
+            # Only the draft itself being gone may drop the link: ask e-conomic for it.
+            try:
+                client.get_draft(number)
+            except economic_errors.NotFoundError:
+                self._economic_draft_missing(project, batch)
+                return
+            raise
         remote = (result or {}).get("lines") or []
-        sent = self._economic_mark_sent(project, queued, remote, number)
+        sent = self._economic_mark_sent(project, queued, remote, number, key=key)
         if remote:
             project.write(
                 {
@@ -572,6 +858,14 @@ class EconomicInvoiceSync(models.AbstractModel):
         if len(sent) < len(queued):
             # Answer without our lines: check the draft itself on the next run.
             project.write({"economic_outbox_pending": True})
+
+    def _economic_draft_missing(self, project, batch):
+        """A GET of the project's draft answered 404: booked or deleted in e-conomic. When
+        deleted, the queued lines start a new draft at once."""
+        self._economic_draft_gone(project, batch.client, run=self._economic_batch_run(batch))
+        queued = project._economic_queued_lines()
+        if queued and project.economic_draft_state != "booked":
+            self._economic_create_draft(project, batch, queued)
 
     def _economic_draft_deleted(self, project):
         """The draft is gone without being booked: next approved line starts a new one."""
@@ -624,17 +918,22 @@ class EconomicInvoiceSync(models.AbstractModel):
                 }
             )
             self._economic_commit()
-        draft = client.update_draft(
-            number,
+        draft = self._economic_send(
+            project,
+            batch,
+            "PUT",
+            f"/invoices/drafts/{int(number)}",
             project._economic_book_payload(draft),
-            idempotency_key=project.economic_book_update_key,
+            project.economic_book_update_key,
         )
+        self._economic_renew_lease(project, batch)
         uploaded = self._economic_upload_odoo_pdf(project, client, draft)
+        book_payload = {"draftInvoice": {"draftInvoiceNumber": int(number)}}
+        if uploaded and uploaded[0]:
+            book_payload["bookWithNumber"] = int(uploaded[0])
         try:
-            booked = client.book_draft(
-                number,
-                book_with_number=uploaded and uploaded[0],
-                idempotency_key=project.economic_book_key,
+            booked = self._economic_send(
+                project, batch, "POST", "/invoices/booked", book_payload, project.economic_book_key
             )
         except economic_errors.ValidationError as exc:
             if uploaded and any(
@@ -743,15 +1042,45 @@ class EconomicInvoiceSync(models.AbstractModel):
         )
 
     def _economic_find_booked(self, project, client):
-        """The booked invoice that came from this project's current draft, if any."""
-        if project.economic_draft_external:
-            customer = project.partner_id.commercial_partner_id.economic_number
-            if not customer:
-                return None
-            flt = economic_filters.eq("customer.customerNumber", int(customer))
-        else:
-            flt = economic_filters.eq("references.other", project.economic_reference)
-        candidates = client.list_booked(filter=flt)
+        """The booked invoice that came from this project's current draft, if any.
+
+        Only facts that identify the draft count (a booked invoice keeps no draft number):
+        the reference the connector wrote on its own drafts, or the markers of the lines Odoo
+        put on the draft. Heading, customer or amount alone never do.
+        """
+        sent_ids = set(project._economic_draft_lines(("on_draft", "error")).ids)
+        candidates = []
+        if not project.economic_draft_external:
+            candidates = self._economic_unknown_booked(
+                project,
+                client.list_booked(
+                    filter=economic_filters.eq("references.other", project.economic_reference)
+                ),
+            )
+        customer = project.partner_id.commercial_partner_id.economic_number
+        if not candidates and sent_ids and customer:
+            # A draft made in e-conomic (or before references carried the database): only
+            # an invoice holding lines Odoo put on this draft is the one.
+            candidates = self._economic_unknown_booked(
+                project,
+                client.list_booked(
+                    filter=economic_filters.eq("customer.customerNumber", int(customer))
+                ),
+            )[:BOOKED_SCAN]
+        for booked in candidates:
+            if not booked.get("lines"):
+                booked = client.get_booked(booked["bookedInvoiceNumber"])
+            reference = (booked.get("references") or {}).get("other")
+            markers = {
+                marker_line_id(line.get("description")) for line in booked.get("lines") or []
+            }
+            ours = not project.economic_draft_external and reference == project.economic_reference
+            if ours or (sent_ids & markers):
+                return booked
+        return None
+
+    def _economic_unknown_booked(self, project, candidates):
+        """The booked invoices of ``candidates`` not stored in Odoo yet, newest first."""
         known = set(
             self.env["economic.invoice"]
             .sudo()
@@ -763,21 +1092,11 @@ class EconomicInvoiceSync(models.AbstractModel):
             )
             .mapped("number")
         )
-        candidates = [b for b in candidates if b.get("bookedInvoiceNumber") not in known]
-        if project.economic_draft_external:
-            heading = (project.name or "").strip()
-            candidates = [
-                b
-                for b in candidates
-                if ((b.get("notes") or {}).get("heading") or "").strip() == heading
-                or round(b.get("netAmount") or 0, 2) == round(project.economic_draft_net_amount, 2)
-            ]
-        if not candidates:
-            return None
-        booked = max(candidates, key=lambda b: b.get("bookedInvoiceNumber") or 0)
-        if not booked.get("lines"):
-            booked = client.get_booked(booked["bookedInvoiceNumber"])
-        return booked
+        return sorted(
+            (b for b in candidates if b.get("bookedInvoiceNumber") not in known),
+            key=lambda b: b.get("bookedInvoiceNumber") or 0,
+            reverse=True,
+        )
 
     def _economic_record_booked(self, project, client, booked, run=None):
         """Store the booked invoice (committed at once: the booking is a fact), then close."""
@@ -827,7 +1146,30 @@ class EconomicInvoiceSync(models.AbstractModel):
                 ),
             }
         )
+        # Approved lines that never reached the draft: not invoiced, and the project closes.
+        left_behind = project._economic_queued_lines()
+        left_behind.write(
+            {
+                "economic_line_state": "error",
+                "economic_send_key": False,
+                "economic_error": self.env._(
+                    "Draft invoice %(draft)s was booked in e-conomic (invoice %(number)s) before "
+                    "this line was sent, so it is not invoiced. Reopen the project, then reset "
+                    "the line and approve it again to put it on a new draft invoice.",
+                    draft=draft_number,
+                    number=invoice.number,
+                ),
+            }
+        )
         project._economic_forget_draft("booked")
+        project.write(
+            {
+                "economic_error": False,
+                "economic_outbox_pending": bool(project.economic_removals),
+                "economic_attempts": 0,
+                "economic_next_attempt": False,
+            }
+        )
         body = (
             self.env._(
                 "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, 1 "
@@ -855,6 +1197,19 @@ class EconomicInvoiceSync(models.AbstractModel):
                 "%(body)s %(count)s lines were not on the booked invoice; see their error.",
                 body=body,
                 count=len(missing),
+            )
+        if len(left_behind) == 1:
+            body = self.env._(
+                "%(body)s 1 approved line was still waiting to be sent and is not invoiced; see "
+                "its error.",
+                body=body,
+            )
+        elif left_behind:
+            body = self.env._(
+                "%(body)s %(count)s approved lines were still waiting to be sent and are not "
+                "invoiced; see their error.",
+                body=body,
+                count=len(left_behind),
             )
         if remarks:
             body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(remarks))
@@ -1091,8 +1446,9 @@ class EconomicInvoiceSync(models.AbstractModel):
             if number in linked:
                 continue
             reference = (summary.get("references") or {}).get("other") or ""
-            if reference.startswith(REFERENCE_PREFIX):
-                owner = Project.browse(int(reference[len(REFERENCE_PREFIX) :] or 0)).exists()
+            owner_id = reference_project_id(self.env, reference)
+            if owner_id:
+                owner = Project.browse(owner_id).exists()
                 if owner:
                     # Ours, created while the answer was lost: the outbox adopts it.
                     continue

@@ -361,7 +361,9 @@ class EconomicWebhookService(models.AbstractModel):
                 return sync._economic_poll_company_exclusive(company)
         elif kind == "master":
             # due now; the job-state row, not the company row (several jobs write these)
-            self.env["economic.job.state"]._economic_set(company, job_state.MASTER_SYNCED, clear=True)
+            self.env["economic.job.state"]._economic_set(
+                company, job_state.MASTER_SYNCED, clear=True
+            )
             self.env.ref(MASTER_CRON_XMLID).sudo()._trigger()
         return True
 

@@ -7,6 +7,8 @@ queues work (``economic_outbox_pending``, the removals, the booking request); th
 ``economic.invoice.sync`` (models/economic_invoice_sync.py) sends it and polls e-conomic.
 """
 
+import hashlib
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -17,7 +19,14 @@ from .economic_write_guard import (
     economic_check_bookkeeping_vals,
 )
 
+# The draft's ``references.other`` is "odoo-<database tag>-project-<id>": a copy of the
+# database (another database.uuid) never takes this database's drafts for its own.
+REFERENCE_TEMPLATE = "odoo-{tag}-project-{id}"
+REFERENCE_RE = re.compile(r"^odoo-([0-9a-f]{10})-project-(\d+)$")
+# The format written before the database tag (drafts created by earlier versions).
 REFERENCE_PREFIX = "odoo-project-"
+# Set by data/neutralize.sql: a neutralized copy gets references of its own.
+REFERENCE_SALT_PARAM = "economic_connector.reference_salt"
 DOMESTIC_VAT_ZONE = 1
 # What a PUT of a draft may carry (it replaces the whole document); the rest is read-only.
 DRAFT_WRITABLE_KEYS = (
@@ -77,6 +86,21 @@ PROJECT_ECONOMIC_GROUPS = (
 )
 # Who sees money (amounts, prices): project managers and bookkeepers, not every employee.
 MONEY_GROUPS = ",".join(PROJECT_ECONOMIC_GROUPS)
+
+
+def database_tag(env):
+    """This database's short tag in draft references (from ``database.uuid``)."""
+    params = env["ir.config_parameter"].sudo()
+    seed = params.get_param("database.uuid", "") + params.get_param(REFERENCE_SALT_PARAM, "")
+    return hashlib.sha256(seed.encode()).hexdigest()[:10]
+
+
+def reference_project_id(env, reference):
+    """The id of this database's project a draft reference names, or None (not ours)."""
+    match = REFERENCE_RE.match(reference or "")
+    if not match or match.group(1) != database_tag(env):
+        return None
+    return int(match.group(2))
 
 
 def draft_put_payload(draft, lines=None):
@@ -177,8 +201,11 @@ class ProjectProject(models.Model):
     )
 
     def _compute_economic_reference(self):
+        tag = database_tag(self.env)
         for project in self:
-            project.economic_reference = f"{REFERENCE_PREFIX}{project.id}" if project.id else False
+            project.economic_reference = (
+                REFERENCE_TEMPLATE.format(tag=tag, id=project.id) if project.id else False
+            )
 
     @api.depends("economic_invoice_ids")
     def _compute_economic_invoice_count(self):
@@ -313,7 +340,16 @@ class ProjectProject(models.Model):
 
     def _economic_forget_draft(self, draft_state):
         """The draft is gone from e-conomic: booked (the project closes) or deleted."""
+        self.ensure_one()
         vals = dict(DRAFT_CLEARED_VALS, economic_draft_state=draft_state)
+        # Removals from an earlier draft of the project still have to be made there.
+        elsewhere = [
+            removal
+            for removal in self.economic_removals or []
+            if removal.get("draft") and removal["draft"] != self.economic_draft_number
+        ]
+        if elsewhere:
+            vals.update(economic_removals=elsewhere, economic_outbox_pending=True)
         if draft_state == "booked":
             vals["active"] = False
         self.write(vals)
@@ -347,8 +383,10 @@ class ProjectProject(models.Model):
         removals = list(self.economic_removals or [])
         for line in lines:
             draft = line.economic_draft_number or self.economic_draft_number
-            if draft:
-                removals.append({"draft": draft, "line": line.id})
+            if draft or line.economic_send_key:
+                # draft 0: sent with the draft's creation, outcome unknown; the removal is
+                # applied once that draft is adopted (or dropped if none was made)
+                removals.append({"draft": draft or 0, "line": line.id})
         self.sudo().write({"economic_removals": removals})
         self._economic_enqueue()
 

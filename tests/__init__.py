@@ -14,3 +14,4 @@ from . import test_ui_settings
 from . import test_tours
 from . import test_poll
 from . import test_webhooks
+from . import test_money_safety

@@ -31,7 +31,8 @@ class TestDraftInvoice(EconomicInvoicingCase):
         draft = self.fake.drafts[number]
         self.assertEqual(draft["customer"]["customerNumber"], CUSTOMER_NUMBER)
         self.assertEqual(draft["notes"]["heading"], "Webshop")
-        self.assertEqual(draft["references"]["other"], f"odoo-project-{project.id}")
+        self.assertEqual(draft["references"]["other"], project.economic_reference)
+        self.assertRegex(project.economic_reference, rf"^odoo-[0-9a-f]{{10}}-project-{project.id}$")
         self.assertEqual(draft["layout"]["layoutNumber"], 19)
         self.assertEqual(draft["paymentTerms"]["paymentTermsNumber"], 7)
         self.assertEqual(draft["recipient"]["vatZone"]["vatZoneNumber"], 1)
