@@ -249,7 +249,8 @@ class OpenApiService:
         if (fmt == "date" and not DATE_RE.match(value)) or (
             fmt == "date-time" and not DATE_TIME_RE.match(value)
         ):
-            errors.append(SchemaError(path, CODE_PATTERN, f"The value is not a valid {fmt}.", value))
+            message = f"The value is not a valid {fmt}."
+            errors.append(SchemaError(path, CODE_PATTERN, message, value))
 
     def _check_number(self, value, schema, path, errors):
         low, high = schema.get("minimum"), schema.get("maximum")
@@ -284,7 +285,10 @@ class OpenApiService:
                 if additional is False:
                     errors.append(
                         SchemaError(
-                            path + (name,), CODE_ADDITIONAL, f"{name} is not a known property.", item
+                            path + (name,),
+                            CODE_ADDITIONAL,
+                            f"{name} is not a known property.",
+                            item,
                         )
                     )
                 elif isinstance(additional, dict):

@@ -102,7 +102,8 @@ class TestOpenApiValidation(StrictCase):
         return self.call("POST", "/Employees", base=PROJECTS, json_body=body)
 
     def properties(self, response):
-        return {(e["property"], e["errorCode"]) for e in self.assertProblem(response, 400)["errors"]}
+        errors = self.assertProblem(response, 400)["errors"]
+        return {(error["property"], error["errorCode"]) for error in errors}
 
     def test_valid_employee_is_created(self):
         response = self.post_employee()

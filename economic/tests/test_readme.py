@@ -41,7 +41,8 @@ class TestReadme(unittest.TestCase):
         table = self.builder.contract_table_md()
         with open(os.path.join(ROOT, "readme", "INVOICING.md"), encoding="utf-8") as handle:
             self.assertIn(table, handle.read())
-        self.assertIn("| POST | projectsapi `/Employees` | `openapi-Projects.json#Employee` |", table)
+        row = "| POST | projectsapi `/Employees` | `openapi-Projects.json#Employee` |"
+        self.assertIn(row, table)
 
     def test_readme_is_valid_restructuredtext(self):
         try:
