@@ -423,6 +423,9 @@ class TestBooking(EconomicInvoicingCase):
             self.skipTest("wkhtmltopdf is not installed")
         project, _lines, _earlier = self.book_with_odoo_layout()
         invoice = project.economic_invoice_ids
+        # wkhtmltopdf would fetch the CSS from this very Odoo, which waits for the test's
+        # transaction: point it at a closed port; the company block needs no stylesheet.
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         content, report_type = report.with_context(force_report_rendering=True)._render_qweb_pdf(
             "economic_connector.action_report_economic_invoice", invoice.ids
         )
