@@ -17,6 +17,7 @@
         "data/mail_message_subtype_data.xml",
         "data/ir_cron_invoice_data.xml",
         "data/ir_cron_webhook_data.xml",
+        "data/mail_template_data.xml",
         "report/economic_invoice_report.xml",
         "report/economic_invoice_templates.xml",
         "wizard/economic_customer_match_views.xml",

@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 import requests
 from requests.structures import CaseInsensitiveDict
-from urllib3.filepost import encode_multipart_formdata
 
 from . import const, filters
 from .exceptions import EconomicError, MissingModuleError, TransportError, error_from_response
@@ -86,7 +85,10 @@ def parse_http_date(value):
 
 
 def parse_retry_after(value, now=None):
-    """Seconds to wait from a Retry-After header (seconds or HTTP-date), capped; None if absent."""
+    """Seconds to wait from a Retry-After header (seconds or HTTP-date); None if absent.
+
+    Not capped here: the retry loop decides (``const.RETRY_AFTER_CAP``).
+    """
     if not value:
         return None
     value = value.strip()
@@ -100,7 +102,7 @@ def parse_retry_after(value, now=None):
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return min(max(seconds, 0.0), const.RETRY_AFTER_CAP)
+    return max(seconds, 0.0)
 
 
 class EconomicClient:
@@ -140,7 +142,6 @@ class EconomicClient:
         *,
         params=None,
         json=None,
-        files=None,
         idempotency_key=None,
         api="rest",
         raw=False,
@@ -151,8 +152,6 @@ class EconomicClient:
             e-conomic returned (only its path and query are used: tokens never leave our bases)
         :param idempotency_key: sent as ``Idempotency-Key``; makes POST/PUT/DELETE retryable
         :param api: ``"rest"`` or an OpenAPI service name of ``const.OPENAPI_SERVICES``
-        :param files: ``{field: (filename, content, content_type)}`` sent as
-            multipart/form-data instead of a JSON body
         :param raw: do not parse the body as JSON (PDFs)
         :raise EconomicError: a subclass per failure (see exceptions.py)
         """
@@ -167,13 +166,10 @@ class EconomicClient:
         if idempotency_key:
             headers[const.IDEMPOTENCY_HEADER] = idempotency_key
         may_retry = method in const.SAFE_METHODS or bool(idempotency_key)
-        if files:
-            # encoded once, so every retry sends the very same bytes (and boundary)
-            body, headers["Content-Type"] = encode_multipart_formdata(files)
-        else:
-            body = jsonlib.dumps(json).encode() if json is not None else None
+        body = jsonlib.dumps(json).encode() if json is not None else None
         log_path = self._redact(urllib.parse.urlsplit(url)._replace(scheme="", netloc="").geturl())
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             outcome = self._attempt(method, url, params, body, headers, raw, log_path)
@@ -185,9 +181,11 @@ class EconomicClient:
                 and attempt <= self.max_retries
                 and (isinstance(error, TransportError) or error.status in const.RETRYABLE_STATUSES)
             )
-            if not retry:
+            delay = self._backoff(attempt, error.retry_after) if retry else None
+            if delay is None or waited + delay > const.RETRY_WAIT_BUDGET:
+                # longer than we may hold a job: the caller's own schedule retries later
                 raise error
-            delay = self._backoff(attempt, getattr(error, "retry_after", None))
+            waited += delay
             _logger.info(
                 "e-conomic %s %s failed (%s), retry %d/%d in %.1f s",
                 method,
@@ -293,8 +291,12 @@ class EconomicClient:
         return f"{base}/{path.lstrip('/')}"
 
     def _backoff(self, attempt, retry_after):
+        """Seconds before the next attempt, or None when e-conomic asks for more than the cap.
+
+        A Retry-After is honoured whatever the status that carries it (429, 503...).
+        """
         if retry_after is not None:
-            return retry_after
+            return retry_after if retry_after <= const.RETRY_AFTER_CAP else None
         return random.uniform(0, min(const.BACKOFF_CAP, const.BACKOFF_BASE * 2 ** (attempt - 1)))
 
     def _redact(self, text):
@@ -485,26 +487,9 @@ class EconomicClient:
     def get_draft_pdf(self, number):
         return self._get_pdf(f"/invoices/drafts/{encode_path_id(number)}/pdf")
 
-    def attach_draft_pdf(self, number, pdf_bytes, filename, *, idempotency_key):
-        """Upload a PDF as the draft's attachment (replaces any previous one).
-
-        [3P] Not in e-conomic's published REST docs: only third-party clients use this route
-        (Rackbeat/laravel-economic DraftInvoiceBuilder); to be verified on a real agreement.
-        """
-        path = f"/invoices/drafts/{encode_path_id(number)}/attachment/file"
-        files = {"file": (filename, pdf_bytes, "application/pdf")}
-        return self.request("POST", path, files=files, idempotency_key=idempotency_key).data
-
-    def get_booked_last_number(self):
-        """The highest booked invoice number, 0 when none is booked yet."""
-        data = self._get("/invoices/booked", params={"sort": "-bookedInvoiceNumber", "pagesize": 1})
-        items = (data or {}).get("collection") or []
-        return int(items[0].get("bookedInvoiceNumber") or 0) if items else 0
-
-    def book_draft(self, number, *, book_with_number=None, idempotency_key):
+    def book_draft(self, number, *, idempotency_key):
+        """Book the draft with e-conomic's own number series (no ``bookWithNumber``)."""
         payload = {"draftInvoice": {"draftInvoiceNumber": int(number)}}
-        if book_with_number:
-            payload["bookWithNumber"] = int(book_with_number)
         return self._write("POST", "/invoices/booked", payload, idempotency_key)
 
     def get_booked(self, number):

@@ -21,7 +21,13 @@ DEFAULT_TIMEOUT = 30  # seconds
 DEFAULT_MAX_RETRIES = 4
 BACKOFF_BASE = 0.5  # seconds; attempt n waits uniform(0, min(BACKOFF_CAP, BASE * 2**(n-1)))
 BACKOFF_CAP = 30.0
-RETRY_AFTER_CAP = 120.0  # never wait longer than this for one Retry-After
+# Retry-After is honoured on any status (429, 503...) up to RETRY_AFTER_CAP; a longer one is
+# not waited for in the request: the error is raised and the job's own schedule retries later.
+RETRY_AFTER_CAP = 60.0
+# All waits of one request together (backoff and Retry-After) stay within this budget.
+RETRY_WAIT_BUDGET = 120.0
+# Worst case of one client.request(): every attempt times out, every wait is spent.
+REQUEST_WORST_CASE_SECONDS = RETRY_WAIT_BUDGET + (DEFAULT_MAX_RETRIES + 1) * DEFAULT_TIMEOUT
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD"})  # retried without an idempotency key
 

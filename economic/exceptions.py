@@ -34,6 +34,7 @@ class EconomicError(Exception):
 
     retryable = False
     default_message = "The e-conomic request failed."
+    retry_after = None  # seconds from a Retry-After header, on any status that carries one
 
     def __init__(
         self,
@@ -202,7 +203,7 @@ def error_from_response(status, data, *, method=None, path=None, retry_after=Non
         "method": method,
         "path": path,
     }
-    error_class = _error_class(status, response_code)
-    if error_class is RateLimitedError:
-        kwargs["retry_after"] = retry_after
-    return error_class(first.get("message") or summary, **kwargs)
+    error = _error_class(status, response_code)(first.get("message") or summary, **kwargs)
+    # any status may carry Retry-After (429, 503...): the retry loop honours it
+    error.retry_after = retry_after
+    return error

@@ -28,8 +28,6 @@ INTERNAL_FIELDS = {
         "economic_book_due_date",
         "economic_book_key",
         "economic_book_update_key",
-        "economic_book_upload_key",
-        "economic_book_invoice_number",
     },
     "res.partner": KEY_FIELDS,
     "hr.employee": KEY_FIELDS,

@@ -45,7 +45,10 @@ def fik_payment_line(invoice_number, creditor_number):
 
 class EconomicInvoice(models.Model):
     _name = "economic.invoice"
+    _inherit = ["mail.thread"]
     _description = "e-conomic Booked Invoice"
+    # bookkeepers only read invoices (they are e-conomic's), yet send them by e-mail
+    _mail_post_access = "read"
     _order = "date desc, number desc"
     _rec_name = "number"
 
@@ -86,6 +89,13 @@ class EconomicInvoice(models.Model):
         "account.analytic.line", "economic_invoice_id", string="Timesheet lines", readonly=True
     )
     timesheet_count = fields.Integer(compute="_compute_timesheet_count")
+    invoice_contact_id = fields.Many2one(
+        "res.partner",
+        string="Invoice contact",
+        compute="_compute_invoice_contact_id",
+        help="Who receives the invoice by e-mail: the customer's invoice address.",
+    )
+    amount_text = fields.Char(string="Total (text)", compute="_compute_amount_text")
     fik_line = fields.Char(string="FIK payment line", compute="_compute_fik_line")
     payment_info = fields.Text(compute="_compute_fik_line")
     footer_text = fields.Char(compute="_compute_fik_line")
@@ -113,6 +123,18 @@ class EconomicInvoice(models.Model):
     def _compute_timesheet_count(self):
         for invoice in self:
             invoice.timesheet_count = len(invoice.timesheet_ids)
+
+    @api.depends("partner_id")
+    def _compute_invoice_contact_id(self):
+        for invoice in self:
+            partner = invoice.partner_id
+            invoice.invoice_contact_id = partner and partner.address_get(["invoice"])["invoice"]
+
+    @api.depends("gross_amount", "currency")
+    @api.depends_context("lang")
+    def _compute_amount_text(self):
+        for invoice in self:
+            invoice.amount_text = invoice._economic_format_amount(invoice.gross_amount)
 
     @api.depends("number", "company_id")
     def _compute_fik_line(self):
@@ -218,6 +240,40 @@ class EconomicInvoice(models.Model):
             "type": "ir.actions.act_url",
             "url": f"/web/content/{self.pdf_attachment_id.id}?download=true",
             "target": "download",
+        }
+
+    def action_economic_send_email(self):
+        """Odoo's mail composer with the archived invoice PDF, to the invoice contact."""
+        self.ensure_one()
+        if not self.env.user.has_group("economic_connector.group_economic_bookkeeper"):
+            raise UserError(self.env._("Only bookkeepers can send invoices by e-mail."))
+        if not self.pdf_attachment_id:
+            raise UserError(
+                self.env._(
+                    "Invoice %(number)s has no archived PDF yet: use “Fetch PDF” first.",
+                    number=self.number,
+                )
+            )
+        template = self.env.ref(
+            "economic_connector.mail_template_economic_invoice", raise_if_not_found=False
+        )
+        return {
+            "name": self.env._("Send invoice %(number)s", number=self.number),
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_composition_mode": "comment",
+                "default_template_id": template.id if template else False,
+                "default_partner_ids": self.invoice_contact_id.ids,
+                "default_attachment_ids": self.pdf_attachment_id.ids,
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
         }
 
     def action_economic_fetch_pdf(self):

@@ -918,7 +918,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                 }
             )
             self._economic_commit()
-        draft = self._economic_send(
+        self._economic_send(
             project,
             batch,
             "PUT",
@@ -926,91 +926,19 @@ class EconomicInvoiceSync(models.AbstractModel):
             project._economic_book_payload(draft),
             project.economic_book_update_key,
         )
-        self._economic_renew_lease(project, batch)
-        uploaded = self._economic_upload_odoo_pdf(project, client, draft)
-        book_payload = {"draftInvoice": {"draftInvoiceNumber": int(number)}}
-        if uploaded and uploaded[0]:
-            book_payload["bookWithNumber"] = int(uploaded[0])
-        try:
-            booked = self._economic_send(
-                project, batch, "POST", "/invoices/booked", book_payload, project.economic_book_key
-            )
-        except economic_errors.ValidationError as exc:
-            if uploaded and any(
-                "bookWithNumber" in (error.get("field") or "") for error in exc.errors or []
-            ):
-                # the number was taken meanwhile: the next run renders with a fresh one
-                project.write(
-                    {
-                        "economic_book_invoice_number": 0,
-                        "economic_book_upload_key": False,
-                        "economic_book_key": str(uuid.uuid4()),
-                    }
-                )
-                self._economic_commit()
-            raise
+        # e-conomic books with its own number series (ClientTime's way): Odoo renders its
+        # invoice afterwards, for the number e-conomic gave (see _economic_archive_pdf)
+        booked = self._economic_send(
+            project,
+            batch,
+            "POST",
+            "/invoices/booked",
+            {"draftInvoice": {"draftInvoiceNumber": int(number)}},
+            project.economic_book_key,
+        )
         if not booked.get("lines") and booked.get("bookedInvoiceNumber"):
             booked = client.get_booked(booked["bookedInvoiceNumber"])
-        service = self.with_context(economic_uploaded_pdf=uploaded) if uploaded else self
-        service._economic_record_booked(
-            project, client, booked, run=self._economic_batch_run(batch)
-        )
-
-    def _economic_upload_odoo_pdf(self, project, client, draft):
-        """Odoo layout: render the invoice for the number it will be booked with and upload it
-        to the draft ([3P] ``/invoices/drafts/{n}/attachment/file``, see readme/INVOICING.md).
-
-        The number (highest booked + 1) and the upload key are committed before the upload, so
-        a retry renders the same invoice and replays the same upload.
-
-        :return: (invoice number, PDF bytes), or None when nothing was uploaded (e-conomic
-            layout, or no real PDF from Odoo: the archive falls back as before)
-        """
-        company = project._economic_company().sudo()
-        if company.economic_invoice_layout_source != "odoo":
-            return None
-        if self.env["ir.actions.report"].get_wkhtmltopdf_state() in ("install", "broken"):
-            return None
-        if not project.economic_book_invoice_number:
-            project.write(
-                {
-                    "economic_book_invoice_number": client.get_booked_last_number() + 1,
-                    "economic_book_upload_key": str(uuid.uuid4()),
-                }
-            )
-            self._economic_commit()
-        invoice_number = project.economic_book_invoice_number
-        content = self._economic_render_draft_pdf(
-            project, dict(draft, bookedInvoiceNumber=invoice_number)
-        )
-        if not content:
-            return None
-        client.attach_draft_pdf(
-            project.economic_draft_number,
-            content,
-            f"{invoice_number}.pdf",
-            idempotency_key=project.economic_book_upload_key,
-        )
-        return invoice_number, content
-
-    def _economic_render_draft_pdf(self, project, document):
-        """Odoo's PDF of the draft as it will be booked, or None (no real PDF could be made).
-
-        The invoice record it renders exists only inside a savepoint that is rolled back.
-        """
-        try:
-            with self.env.cr.savepoint() as savepoint:
-                invoice = (
-                    self.env["economic.invoice"]
-                    .sudo()
-                    ._economic_create_from_booked(project, document)
-                )
-                content, mimetype, _extension = invoice._economic_render_pdf()
-                savepoint.close(rollback=True)
-        except Exception as exc:  # noqa: BLE001 - booking goes on, with e-conomic's PDF
-            _logger.warning("Odoo could not render the draft of project %s: %s", project.id, exc)
-            return None
-        return content if mimetype == "application/pdf" else None
+        self._economic_record_booked(project, client, booked, run=self._economic_batch_run(batch))
 
     def _economic_draft_gone(self, project, client, run=None):
         """The project's draft is no longer in e-conomic: booked there, or deleted."""
@@ -1262,11 +1190,7 @@ class EconomicInvoiceSync(models.AbstractModel):
             return invoice.pdf_attachment_id, []
         remarks = []
         rendered = None
-        uploaded = self.env.context.get("economic_uploaded_pdf")
-        if invoice.layout_source == "odoo" and uploaded and uploaded[0] == invoice.number:
-            # the very PDF uploaded to e-conomic with the booking
-            rendered = (uploaded[1], "application/pdf", "pdf")
-        elif invoice.layout_source == "odoo":
+        if invoice.layout_source == "odoo":
             rendered, remark = self._economic_render_odoo_layout(invoice)
             if remark:
                 remarks.append(remark)

@@ -69,8 +69,6 @@ DRAFT_CLEARED_VALS = {
     "economic_removal_key": False,
     "economic_book_key": False,
     "economic_book_update_key": False,
-    "economic_book_invoice_number": 0,
-    "economic_book_upload_key": False,
     "economic_book_date": False,
     "economic_book_due_date": False,
     "economic_book_text1": False,
@@ -186,9 +184,6 @@ class ProjectProject(models.Model):
     economic_book_text2 = fields.Text(copy=False, readonly=True)
     economic_book_update_key = fields.Char(copy=False, readonly=True)
     economic_book_key = fields.Char(copy=False, readonly=True)
-    # Odoo layout: the number the invoice is rendered and booked with, and the upload's key
-    economic_book_invoice_number = fields.Integer(copy=False, readonly=True)
-    economic_book_upload_key = fields.Char(copy=False, readonly=True)
     economic_invoice_ids = fields.One2many(
         "economic.invoice", "project_id", string="Booked invoices", readonly=True
     )

@@ -9,6 +9,8 @@
 - ``EconomicClient.sleep`` records the waits in ``self.sleeps`` instead of sleeping.
 - ``self.run_as_cron(func)`` runs committing code (crons) on a registry cursor that shares
   the test transaction.
+- After each test, a cleanup fails the test when the fake saw an Idempotency-Key reused for
+  another request, or a request that is not a row of the contract table (economic/contract.py).
 """
 
 from unittest.mock import patch
@@ -16,8 +18,10 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
+from ..economic import contract
 from ..economic.client import EconomicClient
 from ..economic.fake import FakeEconomic
+from ..economic.fake.app import Request
 
 FAKE_SECRET = "fake-secret"
 FAKE_GRANT = "fake-grant"
@@ -109,6 +113,23 @@ class EconomicCase(TransactionCase):
         sleep_patcher = patch.object(EconomicClient, "sleep", staticmethod(self.sleeps.append))
         sleep_patcher.start()
         self.addCleanup(sleep_patcher.stop)
+        # registered first, so it runs last: after the test and its other cleanups
+        self.addCleanup(self._economic_check_contract, self.fake)
+
+    def _economic_check_contract(self, fake):
+        """Fail the test that reused an Idempotency-Key for another request, or that made
+        the connector call e-conomic outside its contract table."""
+        self.assertFalse(
+            fake.idempotency_conflicts,
+            "Idempotency-Key reused with another request (e-conomic would replay the first "
+            f"answer): {fake.idempotency_conflicts}",
+        )
+        outside = []
+        for sent in fake.requests:
+            request = Request(sent["method"], "https://e-conomic" + sent["path"], {}, b"")
+            if not contract.find(sent["method"], request.api, request.path):
+                outside.append(f"{sent['method']} {sent['path']}")
+        self.assertFalse(outside, f"requests outside economic/contract.py: {outside}")
 
     def _economic_url_prefixes(self):
         companies = self.env["res.company"].sudo().search([])

@@ -2,14 +2,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import base64
 import html
+import io
+import re
 from datetime import date, timedelta
 from unittest.mock import patch
 
 from lxml import etree
+from PIL import Image
 
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import format_amount, mute_logger
+from odoo.tools.pdf import PdfReader
 
 from ..models.economic_invoice import fik_payment_id, fik_payment_line, luhn_check_digit
 from .test_timesheet_approval import EconomicInvoicingCase
@@ -315,99 +319,129 @@ class TestBooking(EconomicInvoicingCase):
         self.assertIn("Bankkonto: 1234 - 5678901", content)
         self.assertIn("Work 0", content)
 
-    # [3P] the upload route is known from third-party clients only (readme/INVOICING.md)
-    def patch_odoo_pdf(self):
-        """wkhtmltopdf present, and a real PDF rendered per invoice number."""
-        rendered = []
+    # === Odoo layout, the ClientTime way (issue 8, item 4) === #
 
-        def render(report_ref, res_ids, data=None):
-            number = self.env["economic.invoice"].sudo().browse(res_ids).number
-            rendered.append(number)
-            return b"%PDF-1.4 invoice " + str(number).encode(), "pdf"
-
+    def book_with_odoo_layout(self):
+        """Book a project's draft with the Odoo layout; another invoice was booked in
+        e-conomic before, so e-conomic's number series is not Odoo's guess of 1."""
         self.company.economic_invoice_layout_source = "odoo"
-        self.enterContext(patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"))
-        self.enterContext(patch(f"{REPORT_CLASS_PATH}._render_qweb_pdf", side_effect=render))
-        return rendered
-
-    def upload_requests(self, draft_number):
-        path = f"/invoices/drafts/{draft_number}/attachment/file"
-        return [r for r in self.fake.requests if r["path"] == path and r["method"] == "POST"]
-
-    def assertOdooPdfBooked(self, project, lines, draft_number, number):
-        invoice = self.assertBooked(project, lines, number)
-        expected = b"%PDF-1.4 invoice " + str(number).encode()
-        attachment = self.fake.booked[number]["_attachment"]
-        self.assertEqual(attachment["content"], expected)
-        self.assertEqual(attachment["content_type"], "application/pdf")
-        self.assertEqual(base64.b64decode(invoice.pdf_attachment_id.datas), expected)
-        self.assertFalse(self.fake_calls("GET", f"/invoices/booked/{number}/pdf"))
-        book_bodies = [r["body"] for r in self.fake.requests if r["path"] == "/invoices/booked"]
-        self.assertIn(f'"bookWithNumber": {number}', book_bodies[-1])
-        return invoice
-
-    def test_odoo_layout_pdf_is_uploaded_and_booked_with_its_number(self):
-        rendered = self.patch_odoo_pdf()
+        self.company.partner_id.write(
+            {"street": "Vestergade 12", "zip": "8000", "city": "Aarhus", "vat": "DK12345674"}
+        )
+        logo = io.BytesIO()
+        Image.new("RGB", (60, 30), "#b02a37").save(logo, format="PNG")
+        self.company.logo = base64.b64encode(logo.getvalue())
         project, lines = self.project_with_lines()
-        draft_number = project.economic_draft_number
-        number = max(self.fake.booked, default=0) + 1
-        self.book_in_odoo(project)
-        self.send()
-        self.assertEqual(rendered, [number], "rendered once, before booking")
-        self.assertEqual(len(self.upload_requests(draft_number)), 1)
-        self.assertOdooPdfBooked(project, lines, draft_number, number)
-
-    def test_odoo_layout_lost_upload_answer_is_not_uploaded_twice(self):
-        self.patch_odoo_pdf()
-        project, lines = self.project_with_lines()
-        draft_number = project.economic_draft_number
-        number = max(self.fake.booked, default=0) + 1
-        self.book_in_odoo(project)
-        path = f"/invoices/drafts/{draft_number}/attachment/file"
-        self.fake.lose_response_next(10, method="POST", path=path)
-        self.send()
-        self.assertFalse(self.fake.booked.get(number))
-        self.assertEqual(project.economic_draft_state, "to_book")
-        self.assertEqual(project.economic_book_invoice_number, number)
-        self.fake.clear_faults()
-        self.expire_backoff(project)
-        self.send()
-        self.assertOdooPdfBooked(project, lines, draft_number, number)
-        keys = {r["idempotency_key"] for r in self.upload_requests(draft_number)}
-        self.assertEqual(len(keys), 1, "every attempt replays the one upload")
-
-    def test_odoo_layout_taken_number_renders_again_with_the_next(self):
-        rendered = self.patch_odoo_pdf()
-        project, lines = self.project_with_lines()
-        draft_number = project.economic_draft_number
         other = self.fake.add_draft(1, lines=[{"product": {"productNumber": "1"}}])
-        taken = self.fake.book(other)
+        earlier = self.fake.book(other)
         self.book_in_odoo(project)
-        # e-conomic booked `taken` between Odoo's read of the last number and its booking
-        with (
-            patch(f"{CLIENT_CLASS_PATH}.get_booked_last_number", return_value=taken - 1),
-            mute_logger(SYNC_LOGGER),
-        ):
-            self.send()
-        self.assertIn("bookWithNumber", project.economic_error or "")
-        self.assertFalse(project.economic_book_invoice_number, "the taken number is dropped")
-        self.expire_backoff(project)
-        self.send()
-        self.assertEqual(rendered, [taken, taken + 1])
-        self.assertEqual(len(self.upload_requests(draft_number)), 2, "the upload is replaced")
-        self.assertOdooPdfBooked(project, lines, draft_number, taken + 1)
-
-    def test_odoo_layout_without_real_pdf_uploads_nothing(self):
-        self.company.economic_invoice_layout_source = "odoo"
-        project, lines = self.project_with_lines()
-        draft_number = project.economic_draft_number
-        self.book_in_odoo(project)
-        # test mode: the report engine gives HTML, as without wkhtmltopdf: no upload
+        # wkhtmltopdf "present": in test mode Odoo's report engine answers HTML, not a PDF
         with patch(f"{REPORT_CLASS_PATH}.get_wkhtmltopdf_state", return_value="ok"):
             self.send()
-        self.assertFalse(self.upload_requests(draft_number))
-        invoice = self.assertBooked(project, lines, max(self.fake.booked))
-        self.assertNotIn("_attachment", self.fake.booked[invoice.number])
+        return project, lines, earlier
+
+    def test_odoo_layout_books_with_economic_numbers_and_archives_the_odoo_invoice(self):
+        project, lines, earlier = self.book_with_odoo_layout()
+        number = max(self.fake.booked)
+        self.assertEqual(number, earlier + 1, "e-conomic's own number series")
+        booking = [r for r in self.fake.requests if r["path"] == "/invoices/booked"]
+        self.assertEqual(len(booking), 1)
+        self.assertNotIn("bookWithNumber", booking[0]["body"])
+        uploads = [r for r in self.fake.requests if r["method"] == "POST" and "attach" in r["path"]]
+        self.assertFalse(uploads, "nothing is uploaded to e-conomic")
+        self.assertFalse(
+            [r for r in self.fake.requests if r["query"].get("sort") == "-bookedInvoiceNumber"],
+            "no guess of the next number from the last booked one",
+        )
+        invoice = self.assertBooked(project, lines, number)
+        self.assertEqual(invoice.layout_source, "odoo")
+        self.assertFalse(self.fake_calls("GET", f"/invoices/booked/{number}/pdf"))
+        content = html.unescape(
+            base64.b64decode(invoice.pdf_attachment_id.datas).decode(errors="replace")
+        )
+        self.assertEqual(invoice.pdf_attachment_id.res_model, "project.project")
+        text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+        self.assertIn(f"Invoice {number}", text)
+        self.assertEqual(invoice.fik_line, fik_payment_line(number, "87654321"))
+        self.assertIn(invoice.fik_line, content)
+        # the company block is in the body (Debian's wkhtmltopdf drops a separate header)
+        body = content[content.index('class="page"') :]
+        company = self.company.partner_id
+        for text in (company.name, "Vestergade 12", "8000", "Aarhus", "DK12345674"):
+            self.assertIn(text, body)
+        self.assertIn('src="data:image/png;base64,', body, "the company logo")
+
+    def test_send_booked_invoice_by_email_to_the_invoice_contact(self):
+        invoicing = self.env["res.partner"].create(
+            {
+                "name": "Bogholderiet",
+                "type": "invoice",
+                "email": "faktura@hansen.example",
+                "parent_id": self.customer.id,
+            }
+        )
+        project, _lines, _earlier = self.book_with_odoo_layout()
+        invoice = project.economic_invoice_ids
+        pdf = invoice.pdf_attachment_id
+        self.assertEqual(invoice.invoice_contact_id, invoicing)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.approver).action_economic_send_email()
+        action = invoice.with_user(self.bookkeeper).action_economic_send_email()
+        self.assertEqual(action["res_model"], "mail.compose.message")
+        composer_form = Form(
+            self.env["mail.compose.message"]
+            .with_user(self.bookkeeper)
+            .with_context(action["context"])
+        )
+        composer = composer_form.save()
+        self.assertEqual(composer.partner_ids, invoicing)
+        self.assertEqual(composer.attachment_ids, pdf)
+        self.assertEqual(
+            composer.template_id, self.env.ref("economic_connector.mail_template_economic_invoice")
+        )
+        self.assertIn(str(invoice.number), composer.subject)
+        self.assertIn(invoice.amount_text, html.unescape(composer.body))
+        self.assertIn(invoice.fik_line, html.unescape(composer.body))
+        composer.action_send_mail()
+        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.attachment_ids, pdf)
+        self.assertEqual(message.partner_ids, invoicing)
+        self.assertEqual(message.create_uid, self.bookkeeper)
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        self.assertEqual(mail.recipient_ids, invoicing)
+        self.assertEqual(mail.attachment_ids, pdf)
+        self.assertEqual(pdf.res_model, "project.project", "the archive stays with the project")
+
+    def test_send_by_email_needs_the_archived_pdf(self):
+        project, _lines, _earlier = self.book_with_odoo_layout()
+        invoice = project.economic_invoice_ids
+        invoice.sudo().pdf_attachment_id = False
+        with self.assertRaises(UserError):
+            invoice.with_user(self.bookkeeper).action_economic_send_email()
+
+    def test_odoo_layout_real_pdf_keeps_the_company_block(self):
+        """With the machine's wkhtmltopdf (Debian's, unpatched Qt) when there is one."""
+        report = self.env["ir.actions.report"]
+        if report.get_wkhtmltopdf_state() != "ok":
+            self.skipTest("wkhtmltopdf is not installed")
+        project, _lines, _earlier = self.book_with_odoo_layout()
+        invoice = project.economic_invoice_ids
+        # wkhtmltopdf would fetch the CSS from this very Odoo, which waits for the test's
+        # transaction: point it at a closed port; the company block needs no stylesheet.
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+        content, report_type = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            "economic_connector.action_report_economic_invoice", invoice.ids
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(content.startswith(b"%PDF"))
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+        text = " ".join(text.split())
+        for expected in (self.company.name, "Vestergade 12", "Aarhus", f"Invoice {invoice.number}"):
+            self.assertIn(expected, text)
+        self.assertIn(invoice.fik_line.replace(" ", ""), text.replace(" ", ""))
+        with_images = [p for p in PdfReader(io.BytesIO(content)).pages if p.images]
+        self.assertTrue(with_images, "the company logo is in the PDF")
 
     def test_reopening_a_booked_project_starts_a_new_draft(self):
         project, _lines = self.project_with_lines()

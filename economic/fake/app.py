@@ -10,6 +10,7 @@ rules, rendering) live in `resources.ResourcesMixin`; test helpers in `helpers`.
 import copy
 import datetime
 import email.utils
+import hashlib
 import http.client
 import itertools
 import json
@@ -22,11 +23,16 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from . import openapi
 from .helpers import HelpersMixin
-from .resources import ROUTES, UPLOAD_SUFFIX, HttpError, ResourcesMixin
-from .webhooks import WEBHOOKS_PREFIX, WebhooksMixin
+from .resources import ROUTES, HttpError, ResourcesMixin
+from .webhooks import WebhooksMixin
 
 PROJECTS_PREFIX = "/projectsapi/v1.1.0"
+# path prefix on apis.e-conomic.com -> api name, for every OpenAPI service the fake imitates
+OPENAPI_PREFIXES = {
+    openapi.service(api).base_path.lower(): api for api in openapi.SERVICE_FILES
+}
 IDEMPOTENCY_TTL = 3600  # seconds, as documented
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -77,18 +83,15 @@ class Request:
         self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
         self.headers = CaseInsensitiveDict(headers or {})
         self.body = body or b""
-        if self.full_path.lower().startswith(PROJECTS_PREFIX.lower()):
-            self.api = "projects"
-            self.api_base = self.base + PROJECTS_PREFIX
-            self.path = self.full_path[len(PROJECTS_PREFIX) :] or "/"
-        elif self.full_path.lower().startswith(WEBHOOKS_PREFIX.lower()):
-            self.api = "webhooks"
-            self.api_base = self.base + WEBHOOKS_PREFIX
-            self.path = self.full_path[len(WEBHOOKS_PREFIX) :] or "/"
-        else:
-            self.api = "rest"
-            self.api_base = self.base
-            self.path = self.full_path
+        self.api = "rest"
+        self.api_base = self.base
+        self.path = self.full_path
+        lowered = self.full_path.lower()
+        for prefix, api in OPENAPI_PREFIXES.items():
+            if lowered == prefix or lowered.startswith(prefix + "/"):
+                self.api = api
+                self.api_base = self.base + self.full_path[: len(prefix)]
+                self.path = self.full_path[len(prefix) :] or "/"
         self.json = None
 
     def link(self, relative):
@@ -111,8 +114,9 @@ class _Fault:
         if self.path is None:
             return True
         relative = full_path
-        if full_path.lower().startswith(PROJECTS_PREFIX.lower()):
-            relative = full_path[len(PROJECTS_PREFIX) :]
+        for prefix in OPENAPI_PREFIXES:
+            if full_path.lower().startswith(prefix + "/"):
+                relative = full_path[len(prefix) :]
         return any(fnmatchcase(candidate, self.path) for candidate in (full_path, relative))
 
 
@@ -135,6 +139,10 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         self.requests = []  # richer log for assertions: dicts without token values
         self._faults = []
         self._idempotency = {}
+        # Idempotency-Keys reused for another request: e-conomic's answer is undocumented
+        # (economic-api.md §3.7), so the fake replays the first answer and records the misuse;
+        # EconomicCase fails the test that caused it.
+        self.idempotency_conflicts = []
         self._log_ids = itertools.count(0x5EED0000)
         self.set_rate_limit(*DEFAULT_RATE_LIMIT)
         self.call_costs = dict(CALL_COSTS)
@@ -267,6 +275,15 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
             cache_key = (self.agreement_grant_token, key)
             cached = self._idempotency.get(cache_key)
             if cached and self.clock.now() - cached["time"] < IDEMPOTENCY_TTL:
+                if cached["request"] != self._request_digest(request):
+                    self.idempotency_conflicts.append(
+                        {
+                            "key": key,
+                            "first": cached["described"],
+                            "again": f"{request.method} {request.full_path}",
+                            "body": request.body.decode("utf-8", "replace")[:500],
+                        }
+                    )
                 replay_headers = dict(cached["headers"])
                 replay_headers["X-ResultFromCache"] = "true"
                 replay_headers.update(self._rate_headers(cost))
@@ -275,6 +292,8 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         if cache_key and status < 500:
             self._idempotency[cache_key] = {
                 "time": self.clock.now(),
+                "request": self._request_digest(request),
+                "described": f"{request.method} {request.full_path}",
                 "status": status,
                 "headers": {
                     k: v
@@ -285,12 +304,17 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
             }
         return status, headers, content
 
+    @staticmethod
+    def _request_digest(request):
+        """What an Idempotency-Key is bound to: method, path and body (JSON compared as data)."""
+        try:
+            body = json.dumps(json.loads(request.body), sort_keys=True).encode()
+        except ValueError:
+            body = request.body
+        return (request.method, request.full_path.lower(), hashlib.sha256(body).hexdigest())
+
     def _dispatch(self, request):
-        # [3P] file uploads carry multipart/form-data: their handler checks the body itself
-        upload = request.path.rstrip("/").endswith(UPLOAD_SUFFIX)
-        if not upload and (
-            request.method in ("POST", "PUT") or (request.method in WRITE_METHODS and request.body)
-        ):
+        if request.method in ("POST", "PUT") or (request.method in WRITE_METHODS and request.body):
             content_type = request.headers.get("Content-Type", "")
             if content_type.split(";")[0].strip().lower() != "application/json":
                 return self._error(
@@ -308,6 +332,10 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
                     "Invalid JSON in request body.",
                     "The request body must be a JSON document.",
                 )
+        if request.api != "rest":
+            refused = self._openapi_refusal(request)
+            if refused:
+                return refused
         allowed_methods = set()
         for method, pattern, handler_name, api in ROUTES:
             if api != request.api:
@@ -338,6 +366,33 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
                 f"Allowed: {', '.join(sorted(allowed_methods))}.",
             )
         return self._not_found(request)
+
+    def _openapi_refusal(self, request):
+        """404/405/400 for a request the published OpenAPI specification does not allow."""
+        service = openapi.service(request.api)
+        found = service.operation(request.method, request.path)
+        if found == openapi.NOT_FOUND:
+            return self._not_found(request)
+        if found[0] == openapi.METHOD_NOT_ALLOWED:
+            return self._problem(
+                405,
+                "Method not allowed.",
+                "MethodNotAllowed",
+                headers={"Allow": ", ".join(found[1])},
+            )
+        if request.api == "projects":
+            blocked = self._projects_module_guard(request)
+            if blocked:
+                return blocked
+        _template, operation = found
+        if service.request_schema(operation) is None:
+            return None
+        errors = service.validate_request(operation, request.json)
+        if not errors:
+            return None
+        return self._problem(
+            400, "Validation failed.", "ValidationFailed", openapi.problem_errors(errors)
+        )
 
     def _finish(self, request, status, body, headers=None, cost=1, charge=True):
         """Serialise a handler result and add the headers every response carries."""
@@ -393,7 +448,7 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         return self.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
 
     def _error(self, request, status, message, hint, **extra):
-        if request.api == "projects":
+        if request.api != "rest":
             return self._problem(
                 status,
                 message,
@@ -426,7 +481,7 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         return status, body, dict({"Content-Type": PROBLEM_CONTENT_TYPE}, **(headers or {}))
 
     def _not_found(self, request):
-        if request.api == "projects":
+        if request.api != "rest":
             return self._problem(404, "Resource not found.", "ResourceNotFound")
         return self._error(
             request,
@@ -438,7 +493,7 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         )
 
     def _unauthorized(self, request):
-        if request.api == "projects":
+        if request.api != "rest":
             return self._problem(401, "Unauthorized", "Unauthorized")
         return self._error(
             request,
@@ -452,7 +507,7 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
 
     def _too_many_requests(self, request, retry_after):
         headers = {"Retry-After": str(retry_after)}
-        if request.api == "projects":
+        if request.api != "rest":
             return self._problem(429, "Too many requests.", "TooManyRequests", headers=headers)
         status, body, _headers = self._error(
             request,

@@ -10,8 +10,6 @@ from the base URL of the request.
 import calendar
 import copy
 import datetime
-import email
-import email.policy
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote, unquote, urlencode
@@ -54,11 +52,6 @@ def decode_id(segment):
     """URL path segment -> product number."""
     segment = unquote(segment)
     return re.sub(r"_(\d{1,2})_", lambda m: ID_DECODING.get(m.group(0), m.group(0)), segment)
-
-
-UPLOAD_SUFFIX = "/attachment/file"
-# internal key of a draft's (then booked invoice's) uploaded file, never rendered
-ATTACHMENT_KEY = "_attachment"
 
 
 class HttpError(Exception):
@@ -115,10 +108,6 @@ ROUTES = [
     _route("DELETE", "/invoices/drafts/{number}", "delete_draft"),
     _route("POST", "/invoices/drafts/{number}/lines", "post_draft_lines"),
     _route("GET", "/invoices/drafts/{number}/pdf", "get_draft_pdf"),
-    # [3P] not in e-conomic's published REST docs: only third-party clients use it
-    # (Rackbeat/laravel-economic DraftInvoiceBuilder); the draft's `attachment` link is published.
-    _route("GET", "/invoices/drafts/{number}/attachment", "get_draft_attachment"),
-    _route("POST", "/invoices/drafts/{number}/attachment/file", "post_draft_attachment_file"),
     _route(
         "GET",
         "/invoices/drafts/{number}/templates/booking-instructions",
@@ -1243,7 +1232,6 @@ class ResourcesMixin:
         link = request.link(f"invoices/drafts/{number}")
         body = {"draftInvoiceNumber": number}
         body.update(copy.deepcopy(draft))
-        body.pop(ATTACHMENT_KEY, None)
         if not with_lines:
             body.pop("lines", None)
         for line in body.get("lines", []):
@@ -1351,44 +1339,6 @@ class ResourcesMixin:
             {},
         )
 
-    def get_draft_attachment(self, request, number):
-        """[3P] The metadata of the file uploaded to the draft (404 when there is none)."""
-        number = self._existing_number(request, self.drafts, number)
-        attachment = self.drafts[number].get(ATTACHMENT_KEY)
-        if not attachment:
-            return self._not_found(request)
-        link = request.link(f"invoices/drafts/{number}/attachment")
-        return (
-            200,
-            {
-                "fileName": attachment["filename"],
-                "contentType": attachment["content_type"],
-                "size": len(attachment["content"]),
-                "file": link + "/file",
-                "self": link,
-            },
-            {},
-        )
-
-    def post_draft_attachment_file(self, request, number):
-        """[3P] Upload (or replace) the draft's attachment: multipart/form-data, one file."""
-        content_type = request.headers.get("Content-Type", "")
-        if content_type.split(";")[0].strip().lower() != "multipart/form-data":
-            return self._error(
-                request,
-                415,
-                "Unsupported Media Type.",
-                "Use the Content-Type 'multipart/form-data'.",
-            )
-        number = self._existing_number(request, self.drafts, number)
-        file_part = _first_file_part(content_type, request.body)
-        if file_part is None:
-            errors = ValidationErrors()
-            errors.add(("file",), rules.CODE_REQUIRED, "A file is required.")
-            self._check(errors)
-        self.drafts[number][ATTACHMENT_KEY] = file_part
-        return self.get_draft_attachment(request, str(number))
-
     def _pdf(self, title, invoice):
         customer = invoice["recipient"].get("name", "")
         lines = [title, customer, f"Dato: {invoice.get('date', '')}"]
@@ -1429,7 +1379,6 @@ class ResourcesMixin:
         link = request.link(f"invoices/booked/{number}")
         body = {"bookedInvoiceNumber": number}
         body.update(copy.deepcopy(booked))
-        body.pop(ATTACHMENT_KEY, None)
         if not with_lines:
             body.pop("lines", None)
         self._render_invoice_common(request, booked, body)
@@ -1570,7 +1519,9 @@ class ResourcesMixin:
             errors.add(("body",), rules.CODE_TYPE, "A JSON object is required.")
             self._raise(self._projects_validation(errors))
         errors = ValidationErrors()
-        payload = rules.validate(request.json, rules.PROJECTS_EMPLOYEE, errors)
+        # nulls the published schema allows (number, phone...) were checked by the dispatcher
+        present = {key: value for key, value in request.json.items() if value is not None}
+        payload = rules.validate(present, rules.PROJECTS_EMPLOYEE, errors)
         group = payload.get("groupNumber")
         if group is not None and group not in self.employee_groups:
             errors.add(
@@ -1649,21 +1600,3 @@ class ResourcesMixin:
             return blocked
         return 200, 0, {}
 
-
-def _first_file_part(content_type, body):
-    """The first part of a multipart/form-data body that carries a file name, or None."""
-    message = email.message_from_bytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body,
-        policy=email.policy.HTTP,
-    )
-    if not message.is_multipart():
-        return None
-    for part in message.iter_parts():
-        filename = part.get_filename()
-        if filename:
-            return {
-                "filename": filename,
-                "content_type": part.get_content_type(),
-                "content": part.get_payload(decode=True) or b"",
-            }
-    return None

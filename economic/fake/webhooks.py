@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The Webhooks API v1.0.0 (``/webhooksapi/v1.0.0``) and the delivery of its events.
 
-What the published spec (``schemas/openapi-webhooks-api.json``) says, and the fake does:
+What the published spec (``schemas/openapi/openapi-webhooks-api.json``) says, and the fake does:
 - ``GET /EventTypes``; ``GET/POST/PUT /webhooks``, ``GET/DELETE /webhooks/{eventType}``,
   ``GET /webhooks/count``. One webhook per event type per agreement
   (``WebhookAlreadyExistsForEventType``); the Webhooks endpoints need the SuperUser role
@@ -66,7 +66,7 @@ ROUTES.extend(
 
 @functools.cache
 def _spec():
-    with open(os.path.join(schema.SCHEMA_DIR, SPEC_FILE), encoding="utf-8") as handle:
+    with open(os.path.join(schema.SCHEMA_DIR, "openapi", SPEC_FILE), encoding="utf-8") as handle:
         return json.load(handle)
 
 
