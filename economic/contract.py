@@ -164,7 +164,7 @@ ROUTES = (
     Route("GET", "projects", "/EmployeeGroups", None, _p("EmployeeGroupCursorResults")),
     Route("GET", "projects", "/Projects/count", None, None),
     # --- Webhooks API v1.0.0 (apis.e-conomic.com/webhooksapi/v1.0.0)
-    Route("GET", "webhooks", "/EventTypes", None, _w("EventType")),
+    Route("GET", "webhooks", "/EventTypes", None, None),  # an array of EventType
     Route("GET", "webhooks", "/webhooks", None, _w("WebhookCursorResults")),
     Route("POST", "webhooks", "/webhooks", _w("Webhook"), _w("WebhookCreatedResult")),
     Route("PUT", "webhooks", "/webhooks", _w("Webhook"), None),

@@ -28,4 +28,3 @@ class ProjectProject(models.Model):
             project.economic_draft_currency_id = currency_named(
                 self.env, project.economic_draft_currency
             )
-

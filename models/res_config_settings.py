@@ -253,7 +253,7 @@ class ResConfigSettings(models.TransientModel):
         return self._economic_notification(message)
 
     def _economic_list_counts(self, counts):
-        """"1 customer group, 3 payment terms, …": singular and plural as full texts."""
+        """ "1 customer group, 3 payment terms, …": singular and plural as full texts."""
         env = self.env
         groups, terms, zones = counts["customer_group"], counts["payment_terms"], counts["vat_zone"]
         layouts, products, staff = counts["layout"], counts["product"], counts["employee_group"]

@@ -85,9 +85,11 @@ class TestDanishInvoicingTexts(DanishCompanyMixin, EconomicInvoicingCase):
         )
         self.assertEqual(invoice.pdf_attachment_id.name, f"Faktura {invoice.number}.pdf")
         # The report's amounts too: Danish digits with the currency's symbol.
-        report = self.env["ir.actions.report"]._render_qweb_html(
-            "economic_connector.action_report_economic_invoice", invoice.ids
-        )[0].decode()
+        report = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("economic_connector.action_report_economic_invoice", invoice.ids)[0]
+            .decode()
+        )
         report_text = html.unescape(re.sub(r"<[^>]+>", "", report))
         self.assertIn(f"kr{NBSP}7.125,00", report_text)
         self.assertNotIn("7125.00", report_text)
@@ -254,8 +256,7 @@ class TestPluralTexts(EconomicInvoicingCase):
         ones = dict.fromkeys((*keys, "employee_group"), 1)
         self.assertEqual(
             settings._economic_list_counts(ones),
-            "1 customer group, 1 payment term, 1 VAT zone, 1 layout, 1 product, "
-            "1 employee group",
+            "1 customer group, 1 payment term, 1 VAT zone, 1 layout, 1 product, 1 employee group",
         )
         several = dict(dict.fromkeys(keys, 2), employee_group=0)
         self.assertEqual(

@@ -30,9 +30,7 @@ from .webhooks import WebhooksMixin
 
 PROJECTS_PREFIX = "/projectsapi/v1.1.0"
 # path prefix on apis.e-conomic.com -> api name, for every OpenAPI service the fake imitates
-OPENAPI_PREFIXES = {
-    openapi.service(api).base_path.lower(): api for api in openapi.SERVICE_FILES
-}
+OPENAPI_PREFIXES = {openapi.service(api).base_path.lower(): api for api in openapi.SERVICE_FILES}
 IDEMPOTENCY_TTL = 3600  # seconds, as documented
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"

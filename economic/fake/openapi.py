@@ -265,9 +265,7 @@ class OpenApiService:
         )
         if too_low or too_high:
             errors.append(
-                SchemaError(
-                    path, CODE_RANGE, f"The value must be between {low} and {high}.", value
-                )
+                SchemaError(path, CODE_RANGE, f"The value must be between {low} and {high}.", value)
             )
 
     def _check_object(self, value, schema, path, mode, errors):

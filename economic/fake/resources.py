@@ -1519,9 +1519,9 @@ class ResourcesMixin:
             errors.add(("body",), rules.CODE_TYPE, "A JSON object is required.")
             self._raise(self._projects_validation(errors))
         errors = ValidationErrors()
-        # nulls the published schema allows (number, phone...) were checked by the dispatcher
-        present = {key: value for key, value in request.json.items() if value is not None}
-        payload = rules.validate(present, rules.PROJECTS_EMPLOYEE, errors)
+        # the dispatcher checked the body against the published schema; the rules know which
+        # properties are nullable (number, phone...) and required (number may be null)
+        payload = rules.validate(request.json, rules.PROJECTS_EMPLOYEE, errors)
         group = payload.get("groupNumber")
         if group is not None and group not in self.employee_groups:
             errors.add(
@@ -1599,4 +1599,3 @@ class ResourcesMixin:
         if blocked:
             return blocked
         return 200, 0, {}
-

@@ -2,8 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Unit tests of EconomicClient against a canned transport (no network, no Odoo)."""
 
-import email
-import email.policy
 import json
 import logging
 import unittest

@@ -8,6 +8,7 @@
   economic/fake/schemas/: schema file names, the OpenAPI specifications, fixtures).
 """
 
+import datetime
 import inspect
 import json
 import os
@@ -27,6 +28,15 @@ from .test_fake_strict import published_legacy_names, template_matches_schema_na
 
 # Generic helpers of the client, not endpoints: their callers' requests are checked instead.
 GENERIC = {"request", "iter_collection", "iter_cursor"}
+
+
+WEBHOOK = {
+    "eventType": "INVOICE_BOOKED",
+    "name": "Odoo",
+    "url": "https://odoo.example/economic/webhook/1/INVOICE_BOOKED",
+    "contentType": "application/json",
+    "customHeaders": [{"key": "X-Secret", "value": "abc"}],
+}
 
 
 def customer_payload(name):
@@ -249,6 +259,18 @@ class TestClientStaysInTheTable(unittest.TestCase):
                 state["booked"]["bookedInvoiceNumber"]
             ),
             "has_project_module": lambda: client.has_project_module(),
+            "list_drafts_changed": lambda: client.list_drafts_changed(
+                datetime.datetime(2026, 1, 1)
+            ),
+            "list_event_types": lambda: client.list_event_types(),
+            "create_webhook": lambda: client.create_webhook(WEBHOOK, idempotency_key="k-w"),
+            "list_webhooks": lambda: client.list_webhooks(),
+            "update_webhook": lambda: client.update_webhook(
+                dict(client.list_webhooks()[0], name="Odoo 2"), idempotency_key="k-wu"
+            ),
+            "delete_webhook": lambda: client.delete_webhook(
+                "INVOICE_BOOKED", idempotency_key="k-wd"
+            ),
         }  # fmt: skip
         calls["delete_draft"] = None  # after booking a draft of its own, below
         return calls

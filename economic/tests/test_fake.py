@@ -1017,9 +1017,7 @@ class TestProjectsApi(FakeCase):
             base=PROJECTS,
             json={"name": "Ny", "groupNumber": 9, "isBarred": False, "number": None},
         )
-        self.assertEqual(
-            {e["property"] for e in unknown_group.json()["errors"]}, {"groupNumber"}
-        )
+        self.assertEqual({e["property"] for e in unknown_group.json()["errors"]}, {"groupNumber"})
         groups = self.call("GET", "/EmployeeGroups", base=PROJECTS).json()
         self.assertEqual(groups["items"][0]["number"], 1)
 
