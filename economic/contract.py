@@ -206,7 +206,9 @@ def table_rst():
     rule = "  ".join("=" * width for width in widths)
     lines = [rule]
     for index, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
         if index == 0:
             lines.append(rule)
     lines.append(rule)
