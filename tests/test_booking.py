@@ -359,7 +359,9 @@ class TestBooking(EconomicInvoicingCase):
         content = html.unescape(
             base64.b64decode(invoice.pdf_attachment_id.datas).decode(errors="replace")
         )
-        self.assertEqual(invoice.pdf_attachment_id.res_model, "project.project")
+        # on the booked invoice, which only project managers and bookkeepers read (not on the
+        # project's chatter, whose attachments every project reader could download)
+        self.assertEqual(invoice.pdf_attachment_id.res_model, "economic.invoice")
         text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
         self.assertIn(f"Invoice {number}", text)
         self.assertEqual(invoice.fik_line, fik_payment_line(number, "87654321"))
@@ -411,7 +413,7 @@ class TestBooking(EconomicInvoicingCase):
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
         self.assertEqual(mail.recipient_ids, invoicing)
         self.assertEqual(mail.attachment_ids, pdf)
-        self.assertEqual(pdf.res_model, "project.project", "the archive stays with the project")
+        self.assertEqual(pdf.res_model, "economic.invoice", "the archive stays with the invoice")
 
     def test_send_by_email_needs_the_archived_pdf(self):
         project, _lines, _earlier = self.book_with_odoo_layout()

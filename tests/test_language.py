@@ -106,15 +106,19 @@ class TestDanishInvoicingTexts(DanishCompanyMixin, EconomicInvoicingCase):
         self.assertEqual(run.with_context(lang="en_US").summary, "2 timesheet lines sent")
         self.assertEqual(run.with_context(lang="da_DK").summary, "2 timeregistreringer sendt")
 
-    def test_project_error_text_is_danish(self):
+    def test_refused_tokens_message_is_danish(self):
         project = self.project_with_draft()
         self.approve(self.make_lines(project))
         self.fake.fail_next(1, 401)
         self.send()
-        self.assertTrue(
-            project.economic_error.startswith("e-conomic afviste dine tokens"),
-            project.economic_error,
+        # refused tokens stop the run with one message (not one per project)
+        run = self.env["economic.run"].search(
+            [("company_id", "=", self.company.id), ("kind", "=", "timesheets")],
+            order="id desc",
+            limit=1,
         )
+        self.assertTrue(run.message.startswith("e-conomic afviste dine tokens"), run.message)
+        self.assertFalse(project.economic_error)
 
 
 @tagged("post_install", "-at_install")

@@ -36,7 +36,7 @@ tours.add("economic_settings_tour", {
         },
         {
             content: "The page shows the agreement number after reloading",
-            trigger: ".o_form_view [name=economic_agreement_number]:contains(1118081)",
+            trigger: ".o_form_view [name=economic_connection_success_text]:contains(1118081)",
         },
         {
             content: "Close the notification",
