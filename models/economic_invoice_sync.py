@@ -1098,21 +1098,29 @@ class EconomicInvoiceSync(models.AbstractModel):
                 "economic_next_attempt": False,
             }
         )
+        # The amount goes on the booked invoice, which only project managers and bookkeepers
+        # read; the project's chatter is read by every employee on the project.
+        invoice.message_post(
+            body=self.env._(
+                "Invoice %(number)s booked in e-conomic: %(gross)s.",
+                number=invoice.number,
+                gross=invoice._economic_format_amount(invoice.gross_amount),
+            ),
+            message_type="notification",
+        )
         body = (
             self.env._(
-                "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, 1 "
-                "timesheet line invoiced. The project is closed.",
+                "Invoice %(number)s booked in e-conomic (draft %(draft)s): 1 timesheet line "
+                "invoiced. The project is closed.",
                 number=invoice.number,
                 draft=draft_number,
-                gross=invoice._economic_format_amount(invoice.gross_amount),
             )
             if len(invoiced) == 1
             else self.env._(
-                "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(gross)s, %(count)s "
-                "timesheet lines invoiced. The project is closed.",
+                "Invoice %(number)s booked in e-conomic (draft %(draft)s): %(count)s timesheet "
+                "lines invoiced. The project is closed.",
                 number=invoice.number,
                 draft=draft_number,
-                gross=invoice._economic_format_amount(invoice.gross_amount),
                 count=len(invoiced),
             )
         )

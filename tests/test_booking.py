@@ -72,8 +72,9 @@ class TestBooking(EconomicInvoicingCase):
         self.assertEqual(len(message), 1, "the booking is told in the project's chatter")
         return invoice
 
-    def booked_message(self, project, number):
-        return project.message_ids.filtered(lambda m: f"Invoice {number} booked" in m.body)
+    def booked_message(self, record, number):
+        """The "Invoice N booked" message of a project (or of the booked invoice)."""
+        return record.message_ids.filtered(lambda m: f"Invoice {number} booked" in m.body)
 
     def archive_issues(self, invoice):
         return self.env["economic.run.issue"].search(
@@ -153,9 +154,12 @@ class TestBooking(EconomicInvoicingCase):
         invoice = self.assertBooked(project, lines, max(self.fake.booked))
         dkk = self.env.ref("base.DKK")
         self.assertEqual(invoice.gross_amount, 7125.0)
-        body = html.unescape(self.booked_message(project, invoice.number).body)
+        body = html.unescape(self.booked_message(invoice, invoice.number).body)
         self.assertIn(format_amount(self.env, 7125.0, dkk), body)
         self.assertIn("7,125.00", body, "thousands separator of the user's language")
+        # money stays off the project's chatter, which every employee on the project reads
+        project_note = html.unescape(self.booked_message(project, invoice.number).body)
+        self.assertNotIn("7,125.00", project_note)
 
     def test_odoo_layout_without_wkhtmltopdf_archives_economic_pdf(self):
         """Outside tests Odoo cannot render a PDF without wkhtmltopdf: e-conomic's PDF is

@@ -79,9 +79,13 @@ class TestDanishInvoicingTexts(DanishCompanyMixin, EconomicInvoicingCase):
         self.assertEqual(invoice.currency, "DKK")
         self.assertEqual(invoice.gross_amount, 7125.0)
         self.assertIn(
-            f"Faktura {invoice.number} bogført i e-conomic (kladde {draft}): kr{NBSP}7.125,00, "
+            f"Faktura {invoice.number} bogført i e-conomic (kladde {draft}): "
             "2 timeregistreringer faktureret. Projektet er lukket.",
             self.notes(project),
+        )
+        self.assertIn(
+            f"Faktura {invoice.number} bogført i e-conomic: kr{NBSP}7.125,00.",
+            self.notes(invoice),
         )
         self.assertEqual(invoice.pdf_attachment_id.name, f"Faktura {invoice.number}.pdf")
         # The report's amounts too: Danish digits with the currency's symbol.
