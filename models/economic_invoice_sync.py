@@ -28,7 +28,7 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..economic import const as economic_const
 from ..economic import exceptions as economic_errors
@@ -697,7 +697,8 @@ class EconomicInvoiceSync(models.AbstractModel):
                 reasons[line] = self.env._(
                     "%(hours)s hours make quantity 0 on the invoice (two decimals): correct "
                     "the hours, then approve the line again.",
-                    hours=line.unit_amount,
+                    # more decimals than the invoice: the user sees what was rounded away
+                    hours=formatLang(self.env, line.unit_amount, digits=4),
                 )
                 continue
             product = line._economic_product_number(default_product)
@@ -728,7 +729,9 @@ class EconomicInvoiceSync(models.AbstractModel):
         project._economic_post(
             Markup("%s<ul>%s</ul>")
             % (
-                self.env._(
+                self.env._("1 approved timesheet line cannot be invoiced as it is:")
+                if len(refused) == 1
+                else self.env._(
                     "%(count)s approved timesheet lines cannot be invoiced as they are:",
                     count=len(refused),
                 ),
