@@ -8,3 +8,4 @@ from . import test_timesheet_approval
 from . import test_draft_invoice
 from . import test_booking
 from . import test_stateful_invoicing
+from . import test_stateful_findings

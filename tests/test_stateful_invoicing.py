@@ -60,6 +60,13 @@ _logger = logging.getLogger(__name__)
 EXAMPLES = int(os.environ.get("ECONOMIC_STATEFUL_EXAMPLES") or 12)
 STEPS = int(os.environ.get("ECONOMIC_STATEFUL_STEPS") or 30)
 SEED = int(os.environ.get("ECONOMIC_STATEFUL_SEED") or 20261128)
+# Exploration aid only (default: every rule): rule names to leave out, comma-separated, to
+# look past a known failure while it is being fixed.
+EXCLUDED_RULES = {
+    name.strip()
+    for name in (os.environ.get("ECONOMIC_STATEFUL_EXCLUDE") or "").split(",")
+    if name.strip()
+}
 
 ADDON_LOGGER = "odoo.addons.economic_connector"
 USER_ERRORS = (UserError, ValidationError, AccessError)
@@ -77,13 +84,15 @@ FAULT_TARGETS = (
     ("GET", "/customers/*/templates/invoiceline/*"),
 )
 FAULT_KINDS = ("503", "429", "timeout", "timeout_applied", "lost_answer", "404")
-# Writes during which a second worker may run (the first one has committed its key).
+# Writes during which a second worker may run: the first one has committed its key and
+# holds no row lock. (Both workers share one database connection here, so a row lock held
+# across a request, as the customer export does, would not hold worker 2 back: such
+# requests are left out rather than simulated wrongly.)
 INTERLEAVE_TARGETS = (
     ("POST", "/invoices/drafts"),
     ("POST", "/invoices/drafts/*/lines"),
     ("PUT", "/invoices/drafts/*"),
     ("POST", "/invoices/booked"),
-    ("POST", "/customers"),
 )
 
 indexes = st.integers(min_value=0, max_value=63)
@@ -131,6 +140,8 @@ class InvoicingMachine(RuleBasedStateMachine):
             salesPrice=1200.0,
             unit={"unitNumber": 1},
         )
+        # The customer matching was confirmed: new customers may be created in e-conomic.
+        case.company.economic_customers_matched = True
         self.new_customer = self.env["res.partner"].create(
             {"name": f"Ny Kunde {self.examples_run} ApS", "is_company": True}
         )
@@ -243,13 +254,22 @@ class InvoicingMachine(RuleBasedStateMachine):
     def job(self, func):
         """Run ``func(env)`` as a cron would: superuser, on a cursor that commits."""
         case = self.case
-        with self.captured_logs():
-            if type(case)._registry_patched:
-                self._job_on_cursor(func)
-            else:
-                with case.enter_registry_test_mode():
+        try:
+            with self.captured_logs():
+                if type(case)._registry_patched:
                     self._job_on_cursor(func)
-        self.env.invalidate_all()
+                else:
+                    with case.enter_registry_test_mode():
+                        self._job_on_cursor(func)
+        except InvariantViolation:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a job that crashes is a finding
+            self.violation(
+                "a job run never crashes (one project's problem must not stop the others)",
+                f"{type(exc).__name__}: {exc}",
+            )
+        finally:
+            self.env.invalidate_all()
 
     def _job_on_cursor(self, func):
         with self.case.registry.cursor() as cr:
@@ -774,7 +794,11 @@ class InvoicingMachine(RuleBasedStateMachine):
 @tagged("post_install", "-at_install")
 class TestStatefulInvoicing(EconomicInvoicingCase):
     def test_random_interleavings_keep_money_safe(self):
-        machine = seed(SEED)(type("InvoicingMachineRun", (InvoicingMachine,), {"case": self}))
+        attributes = {"case": self}
+        for name in EXCLUDED_RULES:
+            # a plain method is no rule: the machine runs without it
+            attributes[name] = lambda machine, *args, **kwargs: None
+        machine = seed(SEED)(type("InvoicingMachineRun", (InvoicingMachine,), attributes))
         machine.examples_run = machine.steps_run = 0
         started = time.monotonic()
         try:
@@ -794,10 +818,11 @@ class TestStatefulInvoicing(EconomicInvoicingCase):
         finally:
             _logger.info(
                 "Stateful invoicing test: %s examples, %s steps (at most %s per example), "
-                "seed %s, %.1f s",
+                "seed %s, %.1f s%s",
                 machine.examples_run,
                 machine.steps_run,
                 STEPS,
                 SEED,
                 time.monotonic() - started,
+                f" (rules left out: {sorted(EXCLUDED_RULES)})" if EXCLUDED_RULES else "",
             )
