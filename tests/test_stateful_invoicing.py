@@ -62,6 +62,7 @@ _logger = logging.getLogger(__name__)
 EXAMPLES = int(os.environ.get("ECONOMIC_STATEFUL_EXAMPLES") or 12)
 STEPS = int(os.environ.get("ECONOMIC_STATEFUL_STEPS") or 30)
 SEED = int(os.environ.get("ECONOMIC_STATEFUL_SEED") or 20261128)
+VERBOSE = bool(os.environ.get("ECONOMIC_STATEFUL_VERBOSE"))  # log every example's steps
 # Shrinking a failure replays many examples: bounded, so that a failing CI run ends too.
 SHRINK_SECONDS = int(os.environ.get("ECONOMIC_STATEFUL_SHRINK_SECONDS") or 120)
 # Exploration aid only (default: every rule): rule names to leave out, comma-separated, to
@@ -87,7 +88,7 @@ FAULT_TARGETS = (
     ("POST", "*/Employees"),
     ("GET", "/customers/*/templates/invoiceline/*"),
 )
-FAULT_KINDS = ("503", "429", "timeout", "timeout_applied", "lost_answer", "404")
+WRITE_TARGETS = tuple(aim for aim in FAULT_TARGETS if aim[0] in ("POST", "PUT"))
 # Writes during which a second worker may run: the first one has committed its key and
 # holds no row lock. (Both workers share one database connection here, so a row lock held
 # across a request, as the customer export does, would not hold worker 2 back: such
@@ -184,6 +185,8 @@ class InvoicingMachine(RuleBasedStateMachine):
     # === PLUMBING === #
 
     def teardown(self):
+        if VERBOSE:
+            _logger.info("Example %s:\n%s", self.examples_run, "\n".join(self.steps))
         try:
             self.fake.clear_faults()
         finally:
@@ -504,20 +507,49 @@ class InvoicingMachine(RuleBasedStateMachine):
 
         self.job(sync)
 
+    def outbox_with_interruption(self, during, after, interruption):
+        """Run the outbox; during its first ``during`` request (before e-conomic sees it, or
+        after e-conomic processed it and before the answer arrives) run ``interruption()``,
+        as another transaction would. :return: whether the request happened."""
+        method, glob = during
+        fake = self.fake
+        original_send = fake.send
+        fired = []
+
+        def send(prepared, **kwargs):
+            path = urlsplit(prepared.url).path
+            if fired or prepared.method != method or not fnmatchcase(path, glob):
+                return original_send(prepared, **kwargs)
+            fired.append(path)
+            if not after:
+                interruption()
+                return original_send(prepared, **kwargs)
+            response = original_send(prepared, **kwargs)
+            interruption()
+            return response
+
+        fake.send = send
+        try:
+            self.job(lambda env: env["account.analytic.line"]._cron_economic_send_lines())
+        finally:
+            del fake.send
+        if not fired:
+            self.steps[-1] += " (no such request: nothing happened during it)"
+        return bool(fired)
+
+    @staticmethod
+    def when(after):
+        return "after e-conomic processed it" if after else "before e-conomic sees it"
+
     @rule(during=st.sampled_from(INTERLEAVE_TARGETS), steal_lease=st.booleans(), after=st.booleans())
     def run_two_workers(self, during, steal_lease, after):
         """The outbox twice at once: worker 2 runs while worker 1 waits for e-conomic."""
         self.step()
-        method, glob = during
-        when = "after e-conomic processed it" if after else "before e-conomic sees it"
         self.log(
-            f"job: outbox worker 1; during its {method} {glob} ({when}) "
+            f"job: outbox worker 1; during its {' '.join(during)} ({self.when(after)}) "
             + ("the lease expires and " if steal_lease else "")
             + "worker 2 runs the outbox"
         )
-        fake = self.fake
-        original_send = fake.send
-        fired = []
 
         def second_worker():
             with self.case.registry.cursor() as cr:
@@ -531,57 +563,75 @@ class InvoicingMachine(RuleBasedStateMachine):
                     cr.commit()
                 env["account.analytic.line"]._cron_economic_send_lines()
 
-        def send(prepared, **kwargs):
-            path = urlsplit(prepared.url).path
-            if fired or prepared.method != method or not fnmatchcase(path, glob):
-                return original_send(prepared, **kwargs)
-            fired.append(path)
-            if not after:
-                second_worker()
-                return original_send(prepared, **kwargs)
-            response = original_send(prepared, **kwargs)
-            second_worker()
-            return response
+        self.outbox_with_interruption(during, after, second_worker)
 
-        fake.send = send
-        try:
-            self.job(lambda env: env["account.analytic.line"]._cron_economic_send_lines())
-        finally:
-            del fake.send
-        if not fired:
-            self.steps[-1] += " (no such request: worker 2 did not run)"
+    @precondition(lambda self: self.lines(["approved", "on_draft", "error"]))
+    @rule(during=st.sampled_from(INTERLEAVE_TARGETS), after=st.booleans(), picks=index_lists)
+    def reset_during_send(self, during, after, picks):
+        """An approver resets lines (and commits) while the outbox waits for e-conomic."""
+        self.step()
+        lines = self.pick(self.lines(["approved", "on_draft", "error"]), picks)
+        names = ", ".join(self.line_name(line.id) for line in lines)
+        self.log(
+            f"job: outbox; during its {' '.join(during)} ({self.when(after)}) the approver "
+            f"resets {names}"
+        )
+        outcome = []
+
+        def reset():
+            with self.case.registry.cursor() as cr:
+                env = api.Environment(cr, self.case.approver.id, {})
+                try:
+                    with cr.savepoint():
+                        env["account.analytic.line"].browse(lines.ids).action_economic_reset()
+                except USER_ERRORS as exc:
+                    outcome.append(f"refused: {str(exc).splitlines()[0][:100]}")
+                cr.commit()
+
+        if self.outbox_with_interruption(during, after, reset) and outcome:
+            self.steps[-1] += f" -> {outcome[0]}"
 
     # === FAULTS AND TIME === #
 
+    @rule(aim=st.sampled_from(WRITE_TARGETS), count=st.sampled_from([1, 6]))
+    def fault_lost_answers(self, aim, count):
+        """e-conomic does the write, the answer never arrives (the client retries 4 times)."""
+        self.step()
+        method, glob = aim
+        self.fake.lose_response_next(count, method=method, path=glob)
+        self.log(f"fault: the next {count} answers to {method} {glob} are lost (work done)")
+
     @rule(
-        kind=st.sampled_from(FAULT_KINDS),
+        status=st.sampled_from([503, 429]),
         count=st.sampled_from([1, 2, 6]),
         aim=st.sampled_from(FAULT_TARGETS),
         retry_after=st.sampled_from([1, 30, 900]),
     )
-    def inject_fault(self, kind, count, aim, retry_after):
+    def fault_refusals(self, status, count, aim, retry_after):
         self.step()
         method, glob = aim
         where = f"{method} {glob}" if method else "any request"
-        fake = self.fake
-        if kind == "503":
-            fake.fail_next(count, 503, method=method, path=glob)
-        elif kind == "429":
-            fake.fail_next(count, 429, method=method, path=glob, retry_after=retry_after)
-            where += f", Retry-After {retry_after}"
-        elif kind == "404":
-            # The one realistic 404 on a live draft's work: the price of a product that
-            # e-conomic no longer knows (deleted there). A 404 for an existing draft or
-            # customer never happens, so it is not injected.
-            where = "GET /customers/*/templates/invoiceline/* (product unknown in e-conomic)"
-            fake.fail_next(count, 404, method="GET", path="/customers/*/templates/invoiceline/*")
-        elif kind == "timeout":
-            fake.timeout_next(count, method=method, path=glob)
-        elif kind == "timeout_applied":
-            fake.timeout_next(count, method=method, path=glob, apply=True)
-        else:
-            fake.lose_response_next(count, method=method, path=glob)
-        self.log(f"fault: next {count} x {kind} on {where}")
+        self.fake.fail_next(count, status, method=method, path=glob, retry_after=retry_after)
+        extra = f" (Retry-After {retry_after})" if status == 429 else ""
+        self.log(f"fault: the next {count} x {where} answer {status}{extra}")
+
+    @rule(applied=st.booleans(), count=st.sampled_from([1, 6]), aim=st.sampled_from(FAULT_TARGETS))
+    def fault_timeouts(self, applied, count, aim):
+        self.step()
+        method, glob = aim
+        where = f"{method} {glob}" if method else "any request"
+        self.fake.timeout_next(count, method=method, path=glob, apply=applied)
+        done = "after e-conomic did the work" if applied else "before e-conomic sees them"
+        self.log(f"fault: the next {count} x {where} time out {done}")
+
+    @rule(count=st.sampled_from([1, 6]))
+    def fault_unknown_product(self, count):
+        """The one realistic 404 on a live draft's work: the price of a product e-conomic no
+        longer knows (deleted there). A 404 for an existing draft never happens: not injected."""
+        self.step()
+        glob = "/customers/*/templates/invoiceline/*"
+        self.fake.fail_next(count, 404, method="GET", path=glob)
+        self.log(f"fault: the next {count} price reads answer 404 (product unknown in e-conomic)")
 
     @rule()
     def idempotency_cache_expires(self):
