@@ -472,7 +472,10 @@ class EconomicInvoiceSync(models.AbstractModel):
         :param text: the reason shown to users (default: ``exc`` explained)
         """
         attempts = project.economic_attempts + 1
-        delay = min(timedelta(seconds=30 * 2 ** (attempts - 1)), BACKOFF_CAP)
+        # capped before it becomes a timedelta: 2**n seconds overflows one after ~40 attempts
+        delay = timedelta(
+            seconds=min(30 * 2 ** min(attempts - 1, 20), BACKOFF_CAP.total_seconds())
+        )
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             delay = max(delay, timedelta(seconds=float(retry_after)))
