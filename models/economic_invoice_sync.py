@@ -473,9 +473,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         """
         attempts = project.economic_attempts + 1
         # capped before it becomes a timedelta: 2**n seconds overflows one after ~40 attempts
-        delay = timedelta(
-            seconds=min(30 * 2 ** min(attempts - 1, 20), BACKOFF_CAP.total_seconds())
-        )
+        delay = timedelta(seconds=min(30 * 2 ** min(attempts - 1, 20), BACKOFF_CAP.total_seconds()))
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             delay = max(delay, timedelta(seconds=float(retry_after)))
