@@ -11,6 +11,8 @@ has an error.
 
 from odoo import api, fields, models
 
+from .economic_run import open_record_action
+
 # kind (as economic.run kinds) -> model, for opening the record
 ATTENTION_MODELS = {
     "customers": "res.partner",
@@ -141,11 +143,4 @@ class EconomicAttention(models.Model):
 
     def action_economic_open_record(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return open_record_action(self.res_model, self.res_id)

@@ -68,6 +68,18 @@ RUN_RETENTION = timedelta(days=90)
 IDLE_RUN_RETENTION = timedelta(days=7)
 
 
+def open_record_action(res_model, res_id):
+    """The window action that opens one record (of a run issue, of the attention list)."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": res_model,
+        "res_id": res_id,
+        "view_mode": "form",
+        "views": [(False, "form")],
+        "target": "current",
+    }
+
+
 class EconomicRun(models.Model):
     _name = "economic.run"
     _description = "e-conomic Sync Run"
@@ -265,11 +277,4 @@ class EconomicRunIssue(models.Model):
 
     def action_economic_open_record(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return open_record_action(self.res_model, self.res_id)
