@@ -491,19 +491,24 @@ class InvoicingMachine(RuleBasedStateMachine):
 
     # === JOBS === #
 
-    @rule()
+    @rule(job=st.sampled_from(["outbox", "poll", "outbox", "master-data sync"]))
+    def run_job(self, job):
+        {
+            "outbox": self.run_outbox,
+            "poll": self.run_poll,
+            "master-data sync": self.run_master_sync,
+        }[job]()
+
     def run_outbox(self):
         self.step()
         self.log("job: outbox (send lines)")
         self.job(lambda env: env["account.analytic.line"]._cron_economic_send_lines())
 
-    @rule()
     def run_poll(self):
         self.step()
         self.log("job: poll drafts")
         self.job(lambda env: env["project.project"]._cron_economic_poll_invoices())
 
-    @rule()
     def run_master_sync(self):
         self.step()
         self.log("job: master-data sync (products, employees, customers)")
@@ -602,7 +607,27 @@ class InvoicingMachine(RuleBasedStateMachine):
 
     # === FAULTS AND TIME === #
 
-    @rule(aim=st.sampled_from(WRITE_TARGETS), count=st.sampled_from([1, 6]))
+    @rule(
+        kind=st.sampled_from(["lost answers", "refusals", "timeouts", "unknown product"]),
+        aim=st.sampled_from(FAULT_TARGETS),
+        count=st.sampled_from([1, 2, 6]),
+        status=st.sampled_from([503, 429]),
+        retry_after=st.sampled_from([1, 30, 900]),
+        applied=st.booleans(),
+    )
+    def inject_fault(self, kind, aim, count, status, retry_after, applied):
+        """One fault rule (Hypothesis turns rules off per example: one rule for all faults
+        keeps them together). Arguments a kind does not use are ignored."""
+        if kind == "lost answers":
+            writes = [target for target in WRITE_TARGETS if target == aim]
+            self.fault_lost_answers(writes[0] if writes else WRITE_TARGETS[0], count)
+        elif kind == "refusals":
+            self.fault_refusals(status, count, aim, retry_after)
+        elif kind == "timeouts":
+            self.fault_timeouts(applied, count, aim)
+        else:
+            self.fault_unknown_product(count)
+
     def fault_lost_answers(self, aim, count):
         """e-conomic does the write, the answer never arrives (the client retries 4 times)."""
         self.step()
@@ -610,12 +635,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.fake.lose_response_next(count, method=method, path=glob)
         self.log(f"fault: the next {count} answers to {method} {glob} are lost (work done)")
 
-    @rule(
-        status=st.sampled_from([503, 429]),
-        count=st.sampled_from([1, 2, 6]),
-        aim=st.sampled_from(FAULT_TARGETS),
-        retry_after=st.sampled_from([1, 30, 900]),
-    )
     def fault_refusals(self, status, count, aim, retry_after):
         self.step()
         method, glob = aim
@@ -624,7 +643,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         extra = f" (Retry-After {retry_after})" if status == 429 else ""
         self.log(f"fault: the next {count} x {where} answer {status}{extra}")
 
-    @rule(applied=st.booleans(), count=st.sampled_from([1, 6]), aim=st.sampled_from(FAULT_TARGETS))
     def fault_timeouts(self, applied, count, aim):
         self.step()
         method, glob = aim
@@ -633,7 +651,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         done = "after e-conomic did the work" if applied else "before e-conomic sees them"
         self.log(f"fault: the next {count} x {where} time out {done}")
 
-    @rule(count=st.sampled_from([1, 6]))
     def fault_unknown_product(self, count):
         """The one realistic 404 on a live draft's work: the price of a product e-conomic no
         longer knows (deleted there). A 404 for an existing draft never happens: not injected."""
@@ -642,13 +659,18 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.fake.fail_next(count, 404, method="GET", path=glob)
         self.log(f"fault: the next {count} price reads answer 404 (product unknown in e-conomic)")
 
-    @rule()
+    @rule(what=st.sampled_from(["backoffs", "idempotency cache"]))
+    def time_passes(self, what):
+        if what == "backoffs":
+            self.backoff_elapses()
+        else:
+            self.idempotency_cache_expires()
+
     def idempotency_cache_expires(self):
         self.step()
         self.fake.clock.advance(IDEMPOTENCY_TTL + 60)
         self.log("time: e-conomic's idempotency cache expires (clock + 1 h)")
 
-    @rule()
     def backoff_elapses(self):
         self.step()
         self._expire_backoff()
