@@ -157,6 +157,8 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.env = case.env
         type(self).examples_run += 1
         self.steps = []
+        # Lines a user reset (committed) and nobody approved again since: the user's word.
+        self.reset_by_user = set()
         self.labels = {}  # line id -> "L<n>"; project id -> "P<n>"
         self.savepoint = self.env.cr.savepoint()
         # Only this example's records count (ids are never reused, even after a rollback).
@@ -321,9 +323,12 @@ class InvoicingMachine(RuleBasedStateMachine):
         except USER_ERRORS as exc:
             message = str(exc).splitlines()[0][:100]
             self.log(f"{description} -> refused: {message}")
+            done = False
         else:
             self.log(description)
+            done = True
         self.env.invalidate_all()
+        return done
 
     def violation(self, invariant_name, detail):
         steps = "\n".join(f"  {n + 1}. {step}" for n, step in enumerate(self.steps))
@@ -342,10 +347,11 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.step()
         lines = self.pick(self.lines(["to_approve"]), picks)
         names = ", ".join(self.line_name(line.id) for line in lines)
-        self.user_action(
+        if self.user_action(
             f"approve {names}",
             lambda: lines.with_user(self.case.approver).action_economic_approve(),
-        )
+        ):
+            self.reset_by_user -= set(lines.ids)
 
     @precondition(lambda self: self.lines(["approved", "on_draft", "error"]))
     @rule(picks=index_lists)
@@ -353,9 +359,10 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.step()
         lines = self.pick(self.lines(["approved", "on_draft", "error"]), picks)
         names = ", ".join(self.line_name(line.id) for line in lines)
-        self.user_action(
+        if self.user_action(
             f"reset {names}", lambda: lines.with_user(self.case.approver).action_economic_reset()
-        )
+        ):
+            self.reset_by_user |= set(lines.ids)
 
     @precondition(lambda self: self.lines(["to_approve"]))
     @rule(pick=indexes, hours=st.sampled_from([0.5, 1.0, 4.25, 7.5]))
@@ -600,6 +607,8 @@ class InvoicingMachine(RuleBasedStateMachine):
                         env["account.analytic.line"].browse(lines.ids).action_economic_reset()
                 except USER_ERRORS as exc:
                     outcome.append(f"refused: {str(exc).splitlines()[0][:100]}")
+                else:
+                    self.reset_by_user.update(lines.ids)
                 cr.commit()
 
         if self.outbox_with_interruption(during, after, reset) and outcome:
@@ -820,7 +829,15 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.log("settle: Odoo and e-conomic agree")
 
     def check_settled_lines(self, places):
-        """Each approved line is on its draft exactly once, or in error with a reason."""
+        """Each approved line is on its draft exactly once, or in error with a reason; a
+        line a user reset stays reset (unless booked in e-conomic before its removal)."""
+        for line in self.Line.browse(sorted(self.reset_by_user)):
+            if line.economic_line_state not in ("to_approve", "invoiced"):
+                self.violation(
+                    "a reset committed by a user stands (the line is “To approve”)",
+                    f"line {self.line_name(line.id)} was reset and not approved again, Odoo "
+                    f"shows it {line.economic_line_state} (draft {line.economic_draft_number})",
+                )
         for line in self.lines(["approved", "on_draft", "error", "to_approve", "invoiced"]):
             state = line.economic_line_state
             where = places.get(line.id, [])
