@@ -157,6 +157,8 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.env = case.env
         type(self).examples_run += 1
         self.steps = []
+        # Lines a user reset (committed) and nobody approved again since: the user's word.
+        self.reset_by_user = set()
         self.labels = {}  # line id -> "L<n>"; project id -> "P<n>"
         self.savepoint = self.env.cr.savepoint()
         # Only this example's records count (ids are never reused, even after a rollback).
@@ -321,9 +323,12 @@ class InvoicingMachine(RuleBasedStateMachine):
         except USER_ERRORS as exc:
             message = str(exc).splitlines()[0][:100]
             self.log(f"{description} -> refused: {message}")
+            done = False
         else:
             self.log(description)
+            done = True
         self.env.invalidate_all()
+        return done
 
     def violation(self, invariant_name, detail):
         steps = "\n".join(f"  {n + 1}. {step}" for n, step in enumerate(self.steps))
@@ -342,10 +347,11 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.step()
         lines = self.pick(self.lines(["to_approve"]), picks)
         names = ", ".join(self.line_name(line.id) for line in lines)
-        self.user_action(
+        if self.user_action(
             f"approve {names}",
             lambda: lines.with_user(self.case.approver).action_economic_approve(),
-        )
+        ):
+            self.reset_by_user -= set(lines.ids)
 
     @precondition(lambda self: self.lines(["approved", "on_draft", "error"]))
     @rule(picks=index_lists)
@@ -353,9 +359,10 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.step()
         lines = self.pick(self.lines(["approved", "on_draft", "error"]), picks)
         names = ", ".join(self.line_name(line.id) for line in lines)
-        self.user_action(
+        if self.user_action(
             f"reset {names}", lambda: lines.with_user(self.case.approver).action_economic_reset()
-        )
+        ):
+            self.reset_by_user |= set(lines.ids)
 
     @precondition(lambda self: self.lines(["to_approve"]))
     @rule(pick=indexes, hours=st.sampled_from([0.5, 1.0, 4.25, 7.5]))
@@ -491,19 +498,24 @@ class InvoicingMachine(RuleBasedStateMachine):
 
     # === JOBS === #
 
-    @rule()
+    @rule(job=st.sampled_from(["outbox", "poll", "outbox", "master-data sync"]))
+    def run_job(self, job):
+        {
+            "outbox": self.run_outbox,
+            "poll": self.run_poll,
+            "master-data sync": self.run_master_sync,
+        }[job]()
+
     def run_outbox(self):
         self.step()
         self.log("job: outbox (send lines)")
         self.job(lambda env: env["account.analytic.line"]._cron_economic_send_lines())
 
-    @rule()
     def run_poll(self):
         self.step()
         self.log("job: poll drafts")
         self.job(lambda env: env["project.project"]._cron_economic_poll_invoices())
 
-    @rule()
     def run_master_sync(self):
         self.step()
         self.log("job: master-data sync (products, employees, customers)")
@@ -595,6 +607,8 @@ class InvoicingMachine(RuleBasedStateMachine):
                         env["account.analytic.line"].browse(lines.ids).action_economic_reset()
                 except USER_ERRORS as exc:
                     outcome.append(f"refused: {str(exc).splitlines()[0][:100]}")
+                else:
+                    self.reset_by_user.update(lines.ids)
                 cr.commit()
 
         if self.outbox_with_interruption(during, after, reset) and outcome:
@@ -602,7 +616,27 @@ class InvoicingMachine(RuleBasedStateMachine):
 
     # === FAULTS AND TIME === #
 
-    @rule(aim=st.sampled_from(WRITE_TARGETS), count=st.sampled_from([1, 6]))
+    @rule(
+        kind=st.sampled_from(["lost answers", "refusals", "timeouts", "unknown product"]),
+        aim=st.sampled_from(FAULT_TARGETS),
+        count=st.sampled_from([1, 2, 6]),
+        status=st.sampled_from([503, 429]),
+        retry_after=st.sampled_from([1, 30, 900]),
+        applied=st.booleans(),
+    )
+    def inject_fault(self, kind, aim, count, status, retry_after, applied):
+        """One fault rule (Hypothesis turns rules off per example: one rule for all faults
+        keeps them together). Arguments a kind does not use are ignored."""
+        if kind == "lost answers":
+            writes = [target for target in WRITE_TARGETS if target == aim]
+            self.fault_lost_answers(writes[0] if writes else WRITE_TARGETS[0], count)
+        elif kind == "refusals":
+            self.fault_refusals(status, count, aim, retry_after)
+        elif kind == "timeouts":
+            self.fault_timeouts(applied, count, aim)
+        else:
+            self.fault_unknown_product(count)
+
     def fault_lost_answers(self, aim, count):
         """e-conomic does the write, the answer never arrives (the client retries 4 times)."""
         self.step()
@@ -610,12 +644,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.fake.lose_response_next(count, method=method, path=glob)
         self.log(f"fault: the next {count} answers to {method} {glob} are lost (work done)")
 
-    @rule(
-        status=st.sampled_from([503, 429]),
-        count=st.sampled_from([1, 2, 6]),
-        aim=st.sampled_from(FAULT_TARGETS),
-        retry_after=st.sampled_from([1, 30, 900]),
-    )
     def fault_refusals(self, status, count, aim, retry_after):
         self.step()
         method, glob = aim
@@ -624,7 +652,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         extra = f" (Retry-After {retry_after})" if status == 429 else ""
         self.log(f"fault: the next {count} x {where} answer {status}{extra}")
 
-    @rule(applied=st.booleans(), count=st.sampled_from([1, 6]), aim=st.sampled_from(FAULT_TARGETS))
     def fault_timeouts(self, applied, count, aim):
         self.step()
         method, glob = aim
@@ -633,7 +660,6 @@ class InvoicingMachine(RuleBasedStateMachine):
         done = "after e-conomic did the work" if applied else "before e-conomic sees them"
         self.log(f"fault: the next {count} x {where} time out {done}")
 
-    @rule(count=st.sampled_from([1, 6]))
     def fault_unknown_product(self, count):
         """The one realistic 404 on a live draft's work: the price of a product e-conomic no
         longer knows (deleted there). A 404 for an existing draft never happens: not injected."""
@@ -642,13 +668,18 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.fake.fail_next(count, 404, method="GET", path=glob)
         self.log(f"fault: the next {count} price reads answer 404 (product unknown in e-conomic)")
 
-    @rule()
+    @rule(what=st.sampled_from(["backoffs", "idempotency cache"]))
+    def time_passes(self, what):
+        if what == "backoffs":
+            self.backoff_elapses()
+        else:
+            self.idempotency_cache_expires()
+
     def idempotency_cache_expires(self):
         self.step()
         self.fake.clock.advance(IDEMPOTENCY_TTL + 60)
         self.log("time: e-conomic's idempotency cache expires (clock + 1 h)")
 
-    @rule()
     def backoff_elapses(self):
         self.step()
         self._expire_backoff()
@@ -798,7 +829,15 @@ class InvoicingMachine(RuleBasedStateMachine):
         self.log("settle: Odoo and e-conomic agree")
 
     def check_settled_lines(self, places):
-        """Each approved line is on its draft exactly once, or in error with a reason."""
+        """Each approved line is on its draft exactly once, or in error with a reason; a
+        line a user reset stays reset (unless booked in e-conomic before its removal)."""
+        for line in self.Line.browse(sorted(self.reset_by_user)):
+            if line.economic_line_state not in ("to_approve", "invoiced"):
+                self.violation(
+                    "a reset committed by a user stands (the line is “To approve”)",
+                    f"line {self.line_name(line.id)} was reset and not approved again, Odoo "
+                    f"shows it {line.economic_line_state} (draft {line.economic_draft_number})",
+                )
         for line in self.lines(["approved", "on_draft", "error", "to_approve", "invoiced"]):
             state = line.economic_line_state
             where = places.get(line.id, [])
