@@ -15,3 +15,4 @@ from . import test_tours
 from . import test_poll
 from . import test_webhooks
 from . import test_money_safety
+from . import test_in_flight
