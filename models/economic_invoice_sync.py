@@ -400,6 +400,18 @@ class EconomicInvoiceSync(models.AbstractModel):
         except LeaseLost:
             # Taken over by another worker (this one was too slow): it is theirs now.
             _logger.warning("e-conomic: lease of project %s lost; stopped", project.id)
+        except LOCK_ERRORS as exc:
+            # A user's change (an approval, a reset) was committed meanwhile on the rows this
+            # step writes: what the step did since its last commit is undone (its keys and
+            # requests before that stay committed), and the project is simply taken up again
+            # by the next run, soon, without an error for the user.
+            self.env.cr.rollback()
+            _logger.info(
+                "e-conomic: project %s changed meanwhile (%s); again soon",
+                project.id,
+                type(exc).__name__,
+            )
+            self._economic_trigger_send()
         except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
             _logger.exception("e-conomic: sending for project %s failed", project.id)
             service._economic_project_crashed(project, batch, exc)

@@ -7,6 +7,8 @@ import threading
 from collections import Counter
 from unittest.mock import patch
 
+from psycopg2 import errors as pg_errors
+
 from odoo.tests import tagged
 
 from ..economic.parallel import InFlight
@@ -147,6 +149,36 @@ class TestLinesInFlight(EconomicInvoicingCase):
             1,
             f"the Retry-After held other requests too: {self.sleeps}",
         )
+        self.assertEachLineOnItsDraftOnce(lines)
+
+
+    def test_a_concurrent_change_is_retried_soon_without_an_error(self):
+        """Two servers: a user's approval committed while the job writes the same project
+        rows makes PostgreSQL refuse the job's commit (SerializationFailure). The project is
+        not in error: it is simply taken up again by the next run."""
+        projects, lines = self.projects_with_approved_lines(2, lines_each=1)
+        busy = projects[0]
+        sync_class = type(self.env["economic.invoice.sync"])
+        original = sync_class._economic_prepare_lines
+        cron = self.env.ref("economic_connector.ir_cron_economic_send_lines")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers_before = Trigger.search_count([("cron_id", "=", cron.id)])
+
+        def prepare_lines(sync, project, batch, queued=None):
+            if project == busy:
+                project.write({"economic_draft_line_count": 99})  # undone
+                raise pg_errors.SerializationFailure("could not serialize access")
+            return original(sync, project, batch, queued)
+
+        with patch.object(sync_class, "_economic_prepare_lines", prepare_lines):
+            self.send()
+        self.assertFalse(busy.economic_error, "no error for the user")
+        self.assertFalse(busy.economic_next_attempt, "no backoff")
+        self.assertEqual(busy.economic_draft_line_count, 0)
+        self.assertTrue(busy.economic_outbox_pending)
+        self.assertFalse(busy.economic_lease_until, "the lease is released")
+        self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers_before)
+        self.send()
         self.assertEachLineOnItsDraftOnce(lines)
 
 
