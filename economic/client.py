@@ -12,6 +12,7 @@ import json as jsonlib
 import logging
 import random
 import re
+import threading
 import time
 import urllib.parse
 from datetime import datetime, timezone
@@ -21,7 +22,13 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from . import const, filters
-from .exceptions import EconomicError, MissingModuleError, TransportError, error_from_response
+from .exceptions import (
+    EconomicError,
+    MissingModuleError,
+    RateLimitedError,
+    TransportError,
+    error_from_response,
+)
 from .filters import encode_path_id
 
 _logger = logging.getLogger(__name__)
@@ -106,7 +113,14 @@ def parse_retry_after(value, now=None):
 
 
 class EconomicClient:
-    """Client for one e-conomic agreement (one pair of tokens)."""
+    """Client for one e-conomic agreement (one pair of tokens).
+
+    Thread-safe, so that several requests can be in flight at once (economic/parallel.py):
+    without a ``session`` given, each thread uses its own ``requests.Session``; the counters
+    and the rate-limit state are updated under a lock. A 429 holds every thread of the
+    client until its Retry-After has passed (``hold_until``), so a batch slows down as a
+    whole instead of each request hitting the limit in turn.
+    """
 
     sleep = staticmethod(time.sleep)  # patched by tests to avoid waiting
 
@@ -126,9 +140,26 @@ class EconomicClient:
         self.openapi_url = openapi_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
-        self.session = session or requests.Session()
+        self._shared_session = session
+        self._local = threading.local()
+        self._lock = threading.Lock()
         self.rate_limit = None
         self.call_count = 0
+        self.throttled = 0  # 429 answers received (InFlight reads it to size its batches)
+        # monotonic time before which no thread sends (after a 429), and the thread that
+        # received it (it waits its own Retry-After as a retry already)
+        self.hold_until = 0.0
+        self._hold_owner = None
+
+    @property
+    def session(self):
+        """The session of the calling thread (the one given to the constructor, if any)."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def __repr__(self):
         return f"<EconomicClient {self.rest_url}>"
@@ -172,6 +203,18 @@ class EconomicClient:
         waited = 0.0
         while True:
             attempt += 1
+            hold = self._hold_remaining()
+            if hold > 0:
+                if waited + hold > const.RETRY_WAIT_BUDGET:
+                    raise RateLimitedError(
+                        "e-conomic asked to slow down for longer than a request may wait.",
+                        status=429,
+                        method=method,
+                        path=log_path,
+                        retry_after=hold,
+                    )
+                waited += hold
+                self.sleep(hold)
             outcome = self._attempt(method, url, params, body, headers, raw, log_path)
             if isinstance(outcome, EconomicResponse):
                 return outcome
@@ -182,6 +225,8 @@ class EconomicClient:
                 and (isinstance(error, TransportError) or error.status in const.RETRYABLE_STATUSES)
             )
             delay = self._backoff(attempt, error.retry_after) if retry else None
+            if error.status == 429:
+                self._hold(delay if delay is not None else error.retry_after)
             if delay is None or waited + delay > const.RETRY_WAIT_BUDGET:
                 # longer than we may hold a job: the caller's own schedule retries later
                 raise error
@@ -197,9 +242,33 @@ class EconomicClient:
             )
             self.sleep(delay)
 
+    def _thread_token(self):
+        """An object unique to the calling thread (thread idents are reused, these are not)."""
+        token = getattr(self._local, "token", None)
+        if token is None:
+            token = self._local.token = object()
+        return token
+
+    def _hold_remaining(self):
+        """Seconds this thread must wait before sending (another thread's 429)."""
+        with self._lock:
+            if self._hold_owner is self._thread_token():
+                return 0.0
+            return max(0.0, self.hold_until - time.monotonic())
+
+    def _hold(self, seconds):
+        """After a 429: no thread of this client sends for ``seconds``."""
+        with self._lock:
+            self.throttled += 1
+            until = time.monotonic() + (seconds or 0.0)
+            if until > self.hold_until:
+                self.hold_until = until
+                self._hold_owner = self._thread_token()
+
     def _attempt(self, method, url, params, body, headers, raw, log_path):
         """One HTTP exchange: an EconomicResponse on success, else the error to raise/retry."""
-        self.call_count += 1
+        with self._lock:
+            self.call_count += 1
         started = time.monotonic()
         try:
             # no redirects: requests would forward our token headers to any other host
@@ -226,7 +295,10 @@ class EconomicClient:
                 path=log_path,
             )
         duration = (time.monotonic() - started) * 1000
-        self.rate_limit = parse_rate_limit(response.headers) or self.rate_limit
+        rate_limit = parse_rate_limit(response.headers)
+        if rate_limit is not None:
+            with self._lock:
+                self.rate_limit = rate_limit
         content = response.content or b""
         status = response.status_code
         data = None

@@ -33,6 +33,7 @@ from odoo.tools import SQL, formatLang
 from ..economic import const as economic_const
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
+from ..economic.parallel import InFlight
 from . import economic_job_state as job_state
 from .account_analytic_line import marker_line_id
 from .economic_lang import format_hours, in_company_lang
@@ -336,30 +337,22 @@ class EconomicInvoiceSync(models.AbstractModel):
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(todo))
         batches = {}
+        lines_only = []  # projects that only send lines to their draft: in flight together
         for project in todo:
             company = project._economic_company()
             batch = self._economic_batch(company, batches)
             # What the job writes (chatter, errors, PDF names) is in the company's language.
             service, project = in_company_lang(company, self, project)
+            if batch and not batch.stopped and service._economic_lines_only(project):
+                lines_only.append((service, project, batch))
+                continue
             if batch and not batch.stopped and self._economic_claim(project, batch):
-                try:
-                    service._economic_process_project(project, batch)
-                except economic_errors.AuthenticationError as exc:
-                    # Refused tokens: every project of the company would fail the same way.
-                    # One message on the run; the projects keep their work queued untouched.
-                    self.env.cr.rollback()
-                    batch.stopped = economic_error_text(service.env, exc)
-                except LeaseLost:
-                    # Taken over by another worker (this one was too slow): it is theirs now.
-                    _logger.warning("e-conomic: lease of project %s lost; stopped", project.id)
-                except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
-                    _logger.exception("e-conomic: sending for project %s failed", project.id)
-                    service._economic_project_crashed(project, batch, exc)
-                finally:
-                    self._economic_release(project, batch)
+                self._economic_guarded(service, project, batch, service._economic_process_project)
             if not cron._commit_progress(1):
                 more = True  # the cron's time is up
                 break
+        else:
+            more |= self._economic_send_lines_in_flight(lines_only)
         for batch in batches.values():
             if batch and batch.stopped:
                 if batch.run and not batch.run.exists():
@@ -386,33 +379,187 @@ class EconomicInvoiceSync(models.AbstractModel):
         if later:
             self._economic_trigger_send(later.economic_next_attempt)
 
-    def _economic_process_project(self, project, batch):
-        """One project: each step commits its key before its request and its result after."""
-        queued = project._economic_queued_lines()
-        queued_before = queued
+    def _economic_guarded(self, service, project, batch, step, *args, release=True):
+        """Run ``step(project, batch, *args)`` for a claimed project, as the outbox runs every
+        project: refused tokens stop the company, a lost lease stops the project, any other
+        error is the project's alone. The lease is released afterwards (unless ``release`` is
+        False and the step succeeded: the caller goes on with the project).
+
+        :return: what ``step`` returned, None when it failed
+        """
+        ok = False
         try:
-            if project.economic_removals:
-                self._economic_send_removals(project, batch)
-            if project.economic_draft_state == "booked":
-                # Closed: nothing goes out until the project is reopened.
-                project.write({"economic_outbox_pending": False})
-                return
-            can_have_draft = project.economic_invoiced and project.partner_id
-            if project.economic_draft_state == "to_create" and not can_have_draft:
-                project.write({"economic_draft_state": "none"})
-            needs_draft = not project.economic_draft_number and (
-                project.economic_draft_state == "to_create" or queued
+            result = step(project, batch, *args)
+            ok = True
+            return result
+        except economic_errors.AuthenticationError as exc:
+            # Refused tokens: every project of the company would fail the same way.
+            # One message on the run; the projects keep their work queued untouched.
+            self.env.cr.rollback()
+            batch.stopped = economic_error_text(service.env, exc)
+        except LeaseLost:
+            # Taken over by another worker (this one was too slow): it is theirs now.
+            _logger.warning("e-conomic: lease of project %s lost; stopped", project.id)
+        except LOCK_ERRORS as exc:
+            # A user's change (an approval, a reset) was committed meanwhile on the rows this
+            # step writes: what the step did since its last commit is undone (its keys and
+            # requests before that stay committed), and the project is simply taken up again
+            # by the next run, soon, without an error for the user.
+            self.env.cr.rollback()
+            _logger.info(
+                "e-conomic: project %s changed meanwhile (%s); again soon",
+                project.id,
+                type(exc).__name__,
             )
-            if needs_draft and can_have_draft:
-                self._economic_create_draft(project, batch, queued)
-                if project.economic_removals:
-                    # reset while the creation was in doubt: off the adopted draft first
-                    self._economic_send_removals(project, batch)
-                queued = project._economic_queued_lines()
-            if queued and project.economic_draft_number:
-                self._economic_send_lines(project, batch, queued)
-            if project.economic_draft_state == "to_book":
-                self._economic_book(project, batch)
+            self._economic_trigger_send()
+        except Exception as exc:  # noqa: BLE001 - one project's bug must not stop the rest
+            _logger.exception("e-conomic: sending for project %s failed", project.id)
+            service._economic_project_crashed(project, batch, exc)
+        finally:
+            if release or not ok:
+                self._economic_release(project, batch)
+        return None
+
+    def _economic_lines_only(self, project):
+        """Whether the project's only work is sending queued lines to its open draft, with
+        nothing in doubt: such projects send in batches of requests in flight together."""
+        if (
+            project.economic_removals
+            or project.economic_draft_state != "open"
+            or not project.economic_draft_number
+            or (project.economic_draft_external and not project.economic_draft_last_line)
+        ):
+            return False
+        queued = project._economic_queued_lines()
+        return bool(queued) and not queued.filtered("economic_send_key")
+
+    def _economic_send_lines_in_flight(self, lines_only):
+        """Send the lines of these projects with up to Settings' "Requests in flight" POSTs
+        at once per company.
+
+        Per batch: (1) this thread claims each project, prepares its lines and commits their
+        keys, then renews each lease; (2) worker threads send the POSTs (client calls only,
+        no ORM); (3) this thread records each outcome as the one-by-one path does, commits,
+        and releases the lease. A project whose state changed before its claim goes the
+        one-by-one way.
+
+        :param lines_only: ``[(service, project, batch)]`` (``_economic_lines_only``)
+        :return: True when the cron's time ran out before all were sent
+        """
+        cron = self.env["ir.cron"]
+        by_batch = {}
+        for service, project, batch in lines_only:
+            by_batch.setdefault(id(batch), (batch, []))[1].append((service, project))
+        for batch, projects in by_batch.values():
+            in_flight = InFlight(batch.client, batch.company.economic_max_in_flight)
+            position = 0
+            while position < len(projects) and not batch.stopped:
+                chunk = projects[position : position + in_flight.size]
+                position += len(chunk)
+                ready = []
+                for service, project in chunk:
+                    if batch.stopped or not self._economic_claim(project, batch):
+                        continue
+                    if not service._economic_lines_only(project):
+                        self._economic_guarded(
+                            service, project, batch, service._economic_process_project
+                        )
+                        continue
+                    prepared = self._economic_guarded(
+                        service, project, batch, service._economic_prepare_lines, release=False
+                    )
+                    if prepared is None:
+                        continue  # failed (recorded, released)
+                    if not prepared["payload"]:
+                        # every line refused: the usual way records that and finishes
+                        self._economic_guarded(
+                            service, project, batch, service._economic_process_project
+                        )
+                        continue
+                    ready.append((service, project, prepared))
+                # The leases, renewed last before the requests (each renewal commits).
+                sending = []
+                for service, project, prepared in ready:
+                    if self._economic_guarded(
+                        service, project, batch, self._economic_renew_for_send, release=False
+                    ):
+                        sending.append((service, project, prepared))
+                client = batch.client
+                outcomes = in_flight.send(
+                    [
+                        lambda prepared=prepared: client.request(
+                            "POST",
+                            prepared["path"],
+                            json=prepared["payload"],
+                            idempotency_key=prepared["key"],
+                        ).data
+                        for _service, _project, prepared in sending
+                    ]
+                )
+                for (service, project, prepared), outcome in zip(sending, outcomes, strict=True):
+                    self._economic_guarded(
+                        service,
+                        project,
+                        batch,
+                        service._economic_process_project,
+                        (prepared, outcome),
+                    )
+                if not cron._commit_progress(len(chunk)):
+                    return True  # the cron's time is up: the next call goes on
+        return False
+
+    def _economic_renew_for_send(self, project, batch):
+        self._economic_renew_lease(project, batch)
+        return True
+
+    def _economic_prepare_lines(self, project, batch, queued=None):
+        """Phase 1 of sending a project's queued lines: refuse what e-conomic cannot take,
+        build the lines, store and commit their send key.
+
+        :return: ``{queued, number, path, payload, key}`` (``payload`` None when every
+            queued line was refused); ``key`` is the Idempotency-Key bound to the request
+        """
+        number = project.economic_draft_number
+        if queued is None:
+            queued = project._economic_queued_lines()
+        customer_number = int(project.partner_id.commercial_partner_id.economic_number)
+        queued = self._economic_refuse_unsendable(project, batch, queued, customer_number)
+        prepared = {"queued": queued, "number": number, "payload": None}
+        if not queued:
+            return prepared
+        lines_payload = self._economic_lines_payload(
+            project, batch, queued, first_number=project.economic_draft_last_line + 1
+        )
+        base_key = str(uuid.uuid4())
+        queued.write({"economic_send_key": base_key, "economic_error": False})
+        path = f"/invoices/drafts/{int(number)}/lines"
+        payload = {"lines": lines_payload}
+        prepared.update(
+            path=path,
+            payload=payload,
+            base_key=base_key,
+            key=bound_key(base_key, "POST", path, payload),
+        )
+        self._economic_commit()  # the key before its request
+        return prepared
+
+    def _economic_process_project(self, project, batch, sent=None):
+        """One project: each step commits its key before its request and its result after.
+
+        :param sent: ``(prepared, Outcome)`` when the project's lines were sent in a batch of
+            requests in flight (``_economic_send_lines_in_flight``): only its outcome is
+            recorded here
+        """
+        queued = project._economic_queued_lines()
+        queued_before = sent[0]["queued"] if sent else queued
+        try:
+            if sent:
+                prepared, outcome = sent
+                self._economic_lines_answered(
+                    project, batch, prepared, outcome.result, outcome.error
+                )
+            elif self._economic_project_steps(project, batch, queued):
+                return
         except economic_errors.EconomicError as exc:
             if isinstance(exc, economic_errors.AuthenticationError):
                 raise  # the run stops for the whole company (one message, see the caller)
@@ -440,6 +587,35 @@ class EconomicInvoiceSync(models.AbstractModel):
             vals["economic_error"] = False
         project.write(vals)
         self._economic_commit()
+
+    def _economic_project_steps(self, project, batch, queued):
+        """The project's queued work in order: removals, draft, lines, booking.
+
+        :return: True when the project is closed (booked): nothing else to record
+        """
+        if project.economic_removals:
+            self._economic_send_removals(project, batch)
+        if project.economic_draft_state == "booked":
+            # Closed: nothing goes out until the project is reopened.
+            project.write({"economic_outbox_pending": False})
+            return True
+        can_have_draft = project.economic_invoiced and project.partner_id
+        if project.economic_draft_state == "to_create" and not can_have_draft:
+            project.write({"economic_draft_state": "none"})
+        needs_draft = not project.economic_draft_number and (
+            project.economic_draft_state == "to_create" or queued
+        )
+        if needs_draft and can_have_draft:
+            self._economic_create_draft(project, batch, queued)
+            if project.economic_removals:
+                # reset while the creation was in doubt: off the adopted draft first
+                self._economic_send_removals(project, batch)
+            queued = project._economic_queued_lines()
+        if queued and project.economic_draft_number:
+            self._economic_send_lines(project, batch, queued)
+        if project.economic_draft_state == "to_book":
+            self._economic_book(project, batch)
+        return False
 
     def _economic_project_crashed(self, project, batch, exc):
         """An unexpected error (a bug, a database error) while working on one project.
@@ -818,34 +994,41 @@ class EconomicInvoiceSync(models.AbstractModel):
             project._economic_store_draft_summary(draft)
             self._economic_match_in_doubt(project, draft)
             queued = project._economic_queued_lines()
-        customer_number = int(project.partner_id.commercial_partner_id.economic_number)
-        queued = self._economic_refuse_unsendable(project, batch, queued, customer_number)
-        if not queued:
+        prepared = self._economic_prepare_lines(project, batch, queued)
+        if not prepared["payload"]:
             return
-        lines_payload = self._economic_lines_payload(
-            project, batch, queued, first_number=project.economic_draft_last_line + 1
-        )
-        key = str(uuid.uuid4())
-        queued.write({"economic_send_key": key, "economic_error": False})
         try:
             result = self._economic_send(
                 project,
                 batch,
                 "POST",
-                f"/invoices/drafts/{int(number)}/lines",
-                {"lines": lines_payload},
-                key,
+                prepared["path"],
+                prepared["payload"],
+                prepared["base_key"],
             )
-        except economic_errors.NotFoundError:
-            # Only the draft itself being gone may drop the link: ask e-conomic for it.
-            try:
-                client.get_draft(number)
-            except economic_errors.NotFoundError:
-                self._economic_draft_missing(project, batch)
-                return
-            raise
+        except economic_errors.NotFoundError as exc:
+            self._economic_lines_answered(project, batch, prepared, error=exc)
+            return
+        self._economic_lines_answered(project, batch, prepared, result)
+
+    def _economic_lines_answered(self, project, batch, prepared, result=None, error=None):
+        """Record e-conomic's answer to a POST of lines (``_economic_prepare_lines``).
+
+        :param error: the request's exception (None when it answered ``result``)
+        """
+        number = prepared["number"]
+        if error is not None:
+            if isinstance(error, economic_errors.NotFoundError):
+                # Only the draft itself being gone may drop the link: ask e-conomic for it.
+                try:
+                    batch.client.get_draft(number)
+                except economic_errors.NotFoundError:
+                    self._economic_draft_missing(project, batch)
+                    return
+            raise error
+        queued = prepared["queued"]
         remote = (result or {}).get("lines") or []
-        sent = self._economic_mark_sent(project, queued, remote, number, key=key)
+        sent = self._economic_mark_sent(project, queued, remote, number, key=prepared["base_key"])
         if remote:
             project.write(
                 {

@@ -17,9 +17,11 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..economic import exceptions as economic_errors
 from ..economic import filters as economic_filters
+from ..economic.parallel import InFlight
 from . import economic_job_state as job_state
 from .economic_lang import in_company_lang
 from .economic_sync_mixin import (
@@ -501,29 +503,56 @@ class EconomicMasterSync(models.AbstractModel):
         # Each send below starts a new transaction with the row lock (a snapshot taken
         # earlier could fail on rows changed meanwhile).
         cron._commit_progress()
-        for employee, payload, write_date in prepared:
-            employee = employee.with_prefetch()  # alone: each commit empties the cache
-            if not employee._economic_lock_unchanged(write_date):
-                continue  # another run sends it, or it changed: the next run sends it
-            try:
-                result = client.create_employee(
-                    payload, idempotency_key=employee.economic_idempotency_key
+        in_flight = InFlight(client, company.economic_max_in_flight)
+        position = 0
+        while position < len(prepared):
+            # Phase 1 (this thread): lock the next employees; their keys are committed.
+            sends = prepared[position : position + in_flight.size]
+            position += len(sends)
+            locked = self._economic_lock_unchanged_batch(
+                [(employee, write_date) for employee, _payload, write_date in sends]
+            )
+            calls = []
+            for employee, payload, _write_date in sends:
+                if employee.id not in locked:
+                    continue  # another run sends it, or it changed: the next run sends it
+                employee = employee.with_prefetch()  # alone: each commit empties the cache
+                key = employee.economic_idempotency_key
+                calls.append(
+                    (
+                        employee,
+                        payload,
+                        lambda payload=payload, key=key: client.create_employee(
+                            payload, idempotency_key=key
+                        ),
+                    )
                 )
-            except BATCH_STOPPING_ERRORS:
-                raise
-            except economic_errors.EconomicError as exc:
-                employee._economic_set_error(exc, run=run)
-                if employee.economic_state == "error":
-                    employee._economic_write({"economic_refused_digest": document_digest(payload)})
-            else:
-                number = (result or {}).get("number") or employee.economic_number
-                employee._economic_set_synced(number, company)
-                employee._economic_write({"economic_refused_digest": False})
-                employee._economic_log(
-                    self.env._("Created in e-conomic as employee %(number)s.", number=number)
-                )
-                run._economic_count("created")
+            # Phase 2 (worker threads): the POSTs, all in flight at once; no ORM.
+            outcomes = in_flight.send([call for _employee, _payload, call in calls])
+            # Phase 3 (this thread): every outcome, committed together below.
+            stopping = None
+            for (employee, payload, _call), outcome in zip(calls, outcomes, strict=True):
+                if isinstance(outcome.error, BATCH_STOPPING_ERRORS):
+                    stopping = stopping or outcome.error  # this one stays pending
+                elif isinstance(outcome.error, economic_errors.EconomicError):
+                    employee._economic_set_error(outcome.error, run=run)
+                    if employee.economic_state == "error":
+                        employee._economic_write(
+                            {"economic_refused_digest": document_digest(payload)}
+                        )
+                elif outcome.error is not None:
+                    stopping = stopping or outcome.error  # raised once the others are stored
+                else:
+                    number = (outcome.result or {}).get("number") or employee.economic_number
+                    employee._economic_set_synced(number, company)
+                    employee._economic_write({"economic_refused_digest": False})
+                    employee._economic_log(
+                        self.env._("Created in e-conomic as employee %(number)s.", number=number)
+                    )
+                    run._economic_count("created")
             cron._commit_progress()
+            if stopping is not None:
+                raise stopping
 
     # === CUSTOMERS: MATCHING GATE === #
 
@@ -724,28 +753,58 @@ class EconomicMasterSync(models.AbstractModel):
         cron._commit_progress()
         counts = Counter()
         notes = {}
+        in_flight = InFlight(client, company.economic_max_in_flight)
         try:
-            for send in prepared:
-                # Alone: each commit empties the cache, and prefetching the whole batch again
-                # for every customer would cost more than it saves.
-                partner = send["partner"] = send["partner"].with_prefetch()
-                if not partner._economic_lock_unchanged(send["write_date"]):
-                    continue  # another run sends it, or it changed: the next batch sends it
-                try:
-                    with self.env.cr.savepoint():
-                        kind, notes[partner.id] = self._economic_push_customer(
-                            send, company, client
-                        )
-                except BATCH_STOPPING_ERRORS:
-                    raise
-                except (economic_errors.EconomicError, UserError, psycopg2.IntegrityError) as exc:
-                    # e-conomic refused it, or Odoo could not store the outcome (e.g. the
-                    # number e-conomic gave is linked to another partner): this one only.
-                    partner._economic_set_error(exc, run=run)
-                else:
-                    done |= partner
-                    counts[kind] += 1
-                remaining = cron._commit_progress(1 if progress else 0)
+            position = 0
+            while position < len(prepared):
+                # Phase 1 (this thread): lock the next customers, decide each request.
+                sends = prepared[position : position + in_flight.size]
+                position += len(sends)
+                locked = self._economic_lock_unchanged_batch(
+                    [(send["partner"], send["write_date"]) for send in sends]
+                )
+                calls = []
+                for send in sends:
+                    # Alone: each commit empties the cache, and prefetching the whole batch
+                    # again for every customer would cost more than it saves.
+                    partner = send["partner"] = send["partner"].with_prefetch()
+                    if partner.id not in locked:
+                        continue  # another run sends it, or it changed: the next batch sends it
+                    call = self._economic_customer_call(send, client)
+                    if call is None:
+                        partner._economic_set_synced(send["number"], company)  # already there
+                        done |= partner
+                        continue
+                    calls.append((send, call))
+                # Phase 2 (worker threads): the requests, all in flight at once; no ORM.
+                outcomes = in_flight.send([call for _send, call in calls])
+                # Phase 3 (this thread): every outcome, committed together below.
+                stopping = None
+                for (send, _call), outcome in zip(calls, outcomes, strict=True):
+                    partner = send["partner"]
+                    try:
+                        if not outcome.ok:
+                            raise outcome.error
+                        with self.env.cr.savepoint():
+                            kind, notes[partner.id] = self._economic_customer_sent(
+                                send, company, outcome.result
+                            )
+                    except BATCH_STOPPING_ERRORS as exc:
+                        stopping = stopping or exc  # this one stays pending
+                    except (
+                        economic_errors.EconomicError,
+                        UserError,
+                        psycopg2.IntegrityError,
+                    ) as exc:
+                        # e-conomic refused it, or Odoo could not store the outcome (e.g. the
+                        # number e-conomic gave is linked to another partner): this one only.
+                        partner._economic_set_error(exc, run=run)
+                    else:
+                        done |= partner
+                        counts[kind] += 1
+                remaining = cron._commit_progress(len(sends) if progress else 0)
+                if stopping is not None:
+                    raise stopping
                 if progress and not remaining:
                     break
         finally:
@@ -822,20 +881,62 @@ class EconomicMasterSync(models.AbstractModel):
         return documents
 
     @api.model
-    def _economic_push_customer(self, send, company, client):
-        """Send one prepared customer: a POST when not linked yet, else a PUT of the merged
-        document (nothing when e-conomic already holds it).
+    def _economic_lock_unchanged_batch(self, records_and_dates):
+        """Lock these records for their sends, as ``_economic_lock_unchanged`` does for one,
+        in one statement (the first of the transaction: its snapshot is taken then).
+
+        :param records_and_dates: ``[(record, write_date when its payload was prepared)]``
+            of one model
+        :return: the ids locked and unchanged
+        """
+        if not records_and_dates:
+            return set()
+        model = records_and_dates[0][0]
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, write_date FROM %s WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                SQL.identifier(model._table),
+                tuple(record.id for record, _date in records_and_dates),
+            )
+        )
+        current = dict(self.env.cr.fetchall())
+        return {
+            record.id
+            for record, write_date in records_and_dates
+            if record.id in current and current[record.id] == write_date
+        }
+
+    @api.model
+    def _economic_customer_call(self, send, client):
+        """The request of one prepared customer, as a callable for a worker thread (no ORM):
+        a POST when not linked yet, else a PUT of the merged document; None when e-conomic
+        already holds it.
 
         :param send: the prepared values (partner, linked, number, key, payload, remote)
-        :return: ``(counter, chatter note)``; ``(None, None)`` when nothing was sent
         """
-        partner, payload, remote = send["partner"], send["payload"], send["remote"]
+        payload, remote = send["payload"], send["remote"]
         if not send["linked"]:
             # Through request() rather than create_customer(): the replay flag of the answer
-            # (X-ResultFromCache) decides below whether the customer is still pending.
-            response = client.request(
-                "POST", "/customers", json=payload, idempotency_key=send["key"]
-            )
+            # (X-ResultFromCache) decides whether the customer is still pending.
+            key = send["key"]
+            return lambda: client.request("POST", "/customers", json=payload, idempotency_key=key)
+        if remote is not None and customer_document_holds(remote, payload):
+            return None
+        number = send["number"]
+        # The stored key plus the document: a retry of this very write is recognised, a later
+        # different write is not answered from e-conomic's cache.
+        key = f"{send['key']}-{document_digest(payload)}"
+        return lambda: client.update_customer(number, payload, idempotency_key=key)
+
+    @api.model
+    def _economic_customer_sent(self, send, company, result):
+        """Record the outcome of one customer's request (``_economic_customer_call``).
+
+        :return: ``(counter, chatter note)``
+        """
+        partner, payload = send["partner"], send["payload"]
+        if not send["linked"]:
+            response = result
             number = (response.data or {}).get("customerNumber")
             if not number:
                 raise economic_errors.EconomicError(
@@ -852,18 +953,8 @@ class EconomicMasterSync(models.AbstractModel):
                 "Created in e-conomic as customer %(number)s.", number=number
             )
         number = send["number"]
-        if remote is not None and customer_document_holds(remote, payload):
-            partner._economic_set_synced(number, company)  # e-conomic already holds this
-            return None, None
-        client.update_customer(
-            number,
-            payload,
-            # The stored key plus the document: a retry of this very write is recognised,
-            # a later different write is not answered from e-conomic's cache.
-            idempotency_key=f"{send['key']}-{document_digest(payload)}",
-        )
         partner._economic_set_synced(number, company)
-        if remote is None:
+        if send["remote"] is None:
             return "created", self.env._(
                 "Customer %(number)s was missing in e-conomic and has been created again.",
                 number=number,

@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..economic import const
 from ..economic.client import EconomicClient
 from ..economic.exceptions import EconomicError
+from ..economic.parallel import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
 from . import economic_job_state as job_state
 from .economic_attention import ATTENTION_KINDS
 from .economic_sync_mixin import economic_error_text
@@ -177,6 +178,13 @@ class ResCompany(models.Model):
         default=DEFAULT_SYNC_INTERVAL,
         help="Minutes between two customer syncs; at least 5.",
     )
+    economic_max_in_flight = fields.Integer(
+        string="Requests in Flight",
+        default=DEFAULT_IN_FLIGHT,
+        help="How many requests the connector keeps in flight to e-conomic at once when it "
+        "sends many customers, employees or draft invoices (fewer while e-conomic asks it to "
+        "slow down).",
+    )
     economic_vat_zone_id = _choice_field(
         "economic_vat_zone_id",
         "Default VAT Zone",
@@ -319,6 +327,17 @@ class ResCompany(models.Model):
                     self.env._(
                         "The FI creditor number must be exactly 8 digits (got %(number)s).",
                         number=number,
+                    )
+                )
+
+    @api.constrains("economic_max_in_flight")
+    def _check_economic_max_in_flight(self):
+        for company in self:
+            if not 1 <= company.economic_max_in_flight <= MAX_IN_FLIGHT:
+                raise ValidationError(
+                    self.env._(
+                        "Requests in flight must be between 1 and %(maximum)s.",
+                        maximum=MAX_IN_FLIGHT,
                     )
                 )
 

@@ -77,6 +77,9 @@ class ResConfigSettings(models.TransientModel):
     economic_sync_interval = fields.Integer(
         related="company_id.economic_sync_interval", readonly=False
     )
+    economic_max_in_flight = fields.Integer(
+        related="company_id.economic_max_in_flight", readonly=False
+    )
     economic_vat_zone_id = _related_choice("economic_vat_zone_id")
     economic_employee_group_id = _related_choice("economic_employee_group_id")
     economic_customer_direction = fields.Selection(

@@ -17,3 +17,4 @@ from . import test_webhooks
 from . import test_money_safety
 from . import test_stateful_invoicing
 from . import test_stateful_findings
+from . import test_in_flight

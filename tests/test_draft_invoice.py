@@ -182,15 +182,16 @@ class TestDraftInvoice(EconomicInvoicingCase):
         broken_lines, healthy_lines = self.make_lines(broken), self.make_lines(healthy)
         self.approve(broken_lines | healthy_lines)
         sync_class = type(self.env["economic.invoice.sync"])
-        original = sync_class._economic_send_lines
+        # The lines' preparation is where both ways of sending (one by one, in flight) pass.
+        original = sync_class._economic_prepare_lines
 
-        def send_lines(sync, project, batch, queued):
+        def prepare_lines(sync, project, batch, queued=None):
             if project.name == "Broken":
                 project.write({"economic_draft_line_count": 99})  # rolled back
                 raise ZeroDivisionError("a bug")
             return original(sync, project, batch, queued)
 
-        with patch.object(sync_class, "_economic_send_lines", send_lines):
+        with patch.object(sync_class, "_economic_prepare_lines", prepare_lines):
             self.send()
         self.assertOnDraftOnce(healthy_lines, healthy.economic_draft_number)
         self.assertEqual(broken_lines.economic_line_state, "approved", "still queued")

@@ -133,6 +133,9 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
         self.sleep = time.sleep  # patch to make `latency` instant
         self.latency = 0.0
         self.lock = threading.RLock()
+        # requests being answered right now, and the most seen at once (concurrency tests)
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.calls = []  # (method, path, status)
         self.requests = []  # richer log for assertions: dicts without token values
         self._faults = []
@@ -237,22 +240,31 @@ class FakeEconomic(WebhooksMixin, ResourcesMixin, HelpersMixin):
 
     def handle(self, method, url, headers, body):
         """Answer one HTTP request: returns (status, headers dict, body bytes)."""
-        if self.latency:
-            self.sleep(self.latency)
-        request = Request(method, url, headers, body)
         with self.lock:
-            status, response_headers, content = self._handle_locked(request)
-            self.calls.append((request.method, request.full_path, status))
-            self.requests.append(
-                {
-                    "method": request.method,
-                    "path": request.full_path,
-                    "query": dict(request.query),
-                    "body": request.body.decode("utf-8", "replace"),
-                    "idempotency_key": request.headers.get("Idempotency-Key"),
-                    "status": status,
-                }
-            )
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            # the latency is spent outside the lock: concurrent requests overlap, as on the
+            # real network
+            if self.latency:
+                self.sleep(self.latency)
+            request = Request(method, url, headers, body)
+            with self.lock:
+                status, response_headers, content = self._handle_locked(request)
+                self.calls.append((request.method, request.full_path, status))
+                self.requests.append(
+                    {
+                        "method": request.method,
+                        "path": request.full_path,
+                        "query": dict(request.query),
+                        "body": request.body.decode("utf-8", "replace"),
+                        "idempotency_key": request.headers.get("Idempotency-Key"),
+                        "status": status,
+                    }
+                )
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         return status, response_headers, content
 
     def _handle_locked(self, request):
