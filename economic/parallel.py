@@ -89,4 +89,3 @@ class InFlight:
             self.size = max(1, self.size // 2)
         else:
             self.size = min(self.maximum, self.size + 1)
-

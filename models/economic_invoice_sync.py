@@ -487,12 +487,14 @@ class EconomicInvoiceSync(models.AbstractModel):
                 client = batch.client
                 outcomes = in_flight.send(
                     [
-                        lambda prepared=prepared: client.request(
-                            "POST",
-                            prepared["path"],
-                            json=prepared["payload"],
-                            idempotency_key=prepared["key"],
-                        ).data
+                        lambda prepared=prepared: (
+                            client.request(
+                                "POST",
+                                prepared["path"],
+                                json=prepared["payload"],
+                                idempotency_key=prepared["key"],
+                            ).data
+                        )
                         for _service, _project, prepared in sending
                     ]
                 )

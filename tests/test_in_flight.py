@@ -151,7 +151,6 @@ class TestLinesInFlight(EconomicInvoicingCase):
         )
         self.assertEachLineOnItsDraftOnce(lines)
 
-
     def test_a_concurrent_change_is_retried_soon_without_an_error(self):
         """Two servers: a user's approval committed while the job writes the same project
         rows makes PostgreSQL refuse the job's commit (SerializationFailure). The project is
@@ -189,6 +188,7 @@ class TestMasterDataInFlight(CustomerSyncCase):
         super().setUpClass()
         # Employees that exist before the tests (e.g. the administrator's) are left out.
         cls.env["hr.employee"].search([("company_id", "=", cls.company.id)]).action_archive()
+
     def test_customers_in_flight_together_one_refused(self):
         self.empty_agreement()
         partners = self.Partner.browse()
