@@ -547,9 +547,21 @@ class InvoicingMachine(RuleBasedStateMachine):
             interruption()
             return response
 
+        def one_at_a_time(env):
+            # The interruption opens another test cursor, which a request sent from one of
+            # the in-flight worker threads could not get (the job thread holds the test
+            # cursor's lock); in production the other transaction is another process. The
+            # in-flight path itself runs in the plain job rule.
+            env.company.sudo().economic_max_in_flight = 1
+            try:
+                env["account.analytic.line"]._cron_economic_send_lines()
+            finally:
+                env.company.sudo().economic_max_in_flight = in_flight
+
+        in_flight = self.case.env.company.sudo().economic_max_in_flight
         fake.send = send
         try:
-            self.job(lambda env: env["account.analytic.line"]._cron_economic_send_lines())
+            self.job(one_at_a_time)
         finally:
             del fake.send
         if not fired:
