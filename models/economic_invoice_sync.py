@@ -400,6 +400,10 @@ class EconomicInvoiceSync(models.AbstractModel):
         except LeaseLost:
             # Taken over by another worker (this one was too slow): it is theirs now.
             _logger.warning("e-conomic: lease of project %s lost; stopped", project.id)
+        except economic_errors.EconomicError as exc:
+            # e.g. a price read refused while preparing the lines: the project's alone
+            self.env.cr.rollback()
+            service._economic_project_failed(project, batch, exc)
         except LOCK_ERRORS as exc:
             # A user's change (an approval, a reset) was committed meanwhile on the rows this
             # step writes: what the step did since its last commit is undone (its keys and
@@ -487,7 +491,7 @@ class EconomicInvoiceSync(models.AbstractModel):
                 client = batch.client
                 outcomes = in_flight.send(
                     [
-                        lambda prepared=prepared: (
+                        lambda prepared=prepared, client=client: (
                             client.request(
                                 "POST",
                                 prepared["path"],
@@ -565,11 +569,7 @@ class EconomicInvoiceSync(models.AbstractModel):
         except economic_errors.EconomicError as exc:
             if isinstance(exc, economic_errors.AuthenticationError):
                 raise  # the run stops for the whole company (one message, see the caller)
-            self._economic_outbox_failed(project, exc)
-            run = self._economic_batch_run(batch)
-            run._economic_count("errors")
-            run._economic_add_issue(project, project.economic_error, log_id=exc.log_id)
-            self._economic_commit()
+            self._economic_project_failed(project, batch, exc)
             return
         finally:
             sent = len(queued_before.filtered(lambda line: line.economic_line_state == "on_draft"))
@@ -588,6 +588,14 @@ class EconomicInvoiceSync(models.AbstractModel):
         if project.economic_error and not still:
             vals["economic_error"] = False
         project.write(vals)
+        self._economic_commit()
+
+    def _economic_project_failed(self, project, batch, exc):
+        """e-conomic refused or could not do the project's step: queued with the reason."""
+        self._economic_outbox_failed(project, exc)
+        run = self._economic_batch_run(batch)
+        run._economic_count("errors")
+        run._economic_add_issue(project, project.economic_error, log_id=exc.log_id)
         self._economic_commit()
 
     def _economic_project_steps(self, project, batch, queued):

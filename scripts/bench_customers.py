@@ -9,8 +9,8 @@ Run it in an Odoo shell on a database with economic_connector installed (it comm
 It connects the current company to a fresh FakeEconomic (requests.Session.send is routed to
 the fake while it runs), creates 10,000 customers and measures three runs of the master-data
 job, first with no latency, then again (fresh fake, 10,000 new customers) with the fake's
-``latency`` at 100 ms per request, as on the real network, through the method the scheduled job calls
-(``economic.master.sync._economic_sync_master_data``), called again while it reports more
+``latency`` at 100 ms per request, as on the real network, through the method the scheduled
+job calls (``economic.master.sync._economic_sync_master_data``), called again while it reports more
 work, as the job's re-triggers do:
 
 - first export: every customer is new (target: one write per customer, at most 20 reads;

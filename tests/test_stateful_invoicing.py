@@ -800,8 +800,12 @@ class InvoicingMachine(RuleBasedStateMachine):
                 if not is_draft:
                     continue
                 removals = line.project_id.economic_removals or []
+                # draft 0: the draft whose creation is in doubt (its number is not known yet);
+                # the removal is applied once the outbox adopts it (checked at settle)
+                in_doubt = 0 if not line.project_id.economic_draft_number else None
                 queued = any(
-                    r.get("line") == line.id and r.get("draft") == number for r in removals
+                    r.get("line") == line.id and r.get("draft") in (number, in_doubt)
+                    for r in removals
                 )
                 if not queued:
                     self.violation(
