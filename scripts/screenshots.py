@@ -6,7 +6,7 @@ Drives Chromium through the DevTools protocol (websocket-client, which Odoo's ow
 tests use): logs in, opens each page, waits for a selector, optionally clicks, and saves a
 PNG reduced to a palette to keep it small.
 
-usage: python scripts/screenshots.py BASE_URL OUTDIR \
+usage: python scripts/screenshots.py BASE_URL OUTDIR
          NAME[@HEIGHT]=PATH|WAIT_SELECTOR[|CLICK_SELECTOR] ...
        (HEIGHT: a taller window than 760 px for a long page, e.g. the Settings)
        (a PATH ending in .pdf, e.g. /report/pdf/..., is downloaded and its first page
