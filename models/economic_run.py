@@ -109,7 +109,7 @@ class EconomicRun(models.Model):
             run.summary = run._economic_summary_text()
 
     @api.depends("kind", "date_start")
-    @api.depends_context("lang", "tz")
+    @api.depends_context("lang", "uid")  # the reader's language and time zone
     def _compute_display_name(self):
         for run in self:
             kind = dict(run._fields["kind"]._description_selection(run.env)).get(run.kind, "")
