@@ -141,7 +141,7 @@ class TestDanishMasterDataTexts(DanishCompanyMixin, CustomerSyncCase):
         self.sync()
         self.assertEqual(bad.economic_state, "error")
         self.assertTrue(
-            bad.economic_error.startswith("e-conomic afviste værdien af city"),
+            bad.economic_error.startswith("e-conomic afviste værdien af By (city): "),
             bad.economic_error,
         )
         self.assertIn(f"(e-conomic log-id: {bad.economic_log_id})", bad.economic_error)
