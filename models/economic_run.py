@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import format_datetime
 from odoo.tools.translate import LazyTranslate
 
 from .economic_job_state import LAST_RUN_PREFIX
@@ -120,13 +121,12 @@ class EconomicRun(models.Model):
             run.summary = run._economic_summary_text()
 
     @api.depends("kind", "date_start")
+    @api.depends_context("lang", "uid")  # the reader's language and time zone
     def _compute_display_name(self):
         for run in self:
             kind = dict(run._fields["kind"]._description_selection(run.env)).get(run.kind, "")
-            date = ""
-            if run.date_start:
-                local_start = fields.Datetime.context_timestamp(run, run.date_start)
-                date = fields.Datetime.to_string(local_start)
+            # In the reader's format ("Kunder 28.11.2026 14.50"), like the dates of the form.
+            date = format_datetime(run.env, run.date_start, dt_format="short") or ""
             run.display_name = f"{kind} {date}".strip()
 
     def _economic_summary_text(self):

@@ -13,8 +13,28 @@ from datetime import datetime
 
 from odoo import api, fields, models
 from odoo.tools import SQL, float_compare
+from odoo.tools.translate import LazyTranslate
 
 from ..economic import exceptions as economic_exceptions
+
+_lt = LazyTranslate(__name__)
+
+# e-conomic's names of the fields its errors name, as a user knows them ("By (city)" in
+# Danish); the e-conomic name stays beside the label for support. Others are shown as they are.
+ECONOMIC_FIELD_LABELS = {
+    "name": _lt("Name"),
+    "address": _lt("Address"),
+    "zip": _lt("ZIP"),
+    "city": _lt("City"),
+    "country": _lt("Country"),
+    "email": _lt("E-mail"),
+    "telephoneAndFaxNumber": _lt("Phone"),
+    "mobilePhone": _lt("Mobile"),
+    "website": _lt("Website"),
+    "corporateIdentificationNumber": _lt("CVR"),
+    "ean": _lt("EAN"),
+    "description": _lt("Description"),
+}
 
 # Context key set by the sync code while it writes what e-conomic sent or assigned, so that
 # those writes do not mark the record as changed in Odoo again.
@@ -47,13 +67,20 @@ def _with_log_id(env, text, log_id):
     return env._("%(text)s (e-conomic log id: %(log_id)s)", text=text, log_id=log_id)
 
 
+def _field_text(env, field):
+    label = ECONOMIC_FIELD_LABELS.get(field)
+    if not label:
+        return field
+    return env._("%(label)s (%(field)s)", label=env._(label), field=field)
+
+
 def _validation_text(env, exc):
     errors = [error for error in exc.errors if error.get("message")]
     if not errors:
         if exc.field:
             return env._(
                 "e-conomic refused the value of %(field)s: %(message)s",
-                field=exc.field,
+                field=_field_text(env, exc.field),
                 message=exc.message,
             )
         return env._("e-conomic refused the data: %(message)s", message=exc.message)
@@ -64,7 +91,7 @@ def _validation_text(env, exc):
     if len(errors) == 1 and errors[0].get("field"):
         return env._(
             "e-conomic refused the value of %(field)s: %(message)s",
-            field=errors[0]["field"],
+            field=_field_text(env, errors[0]["field"]),
             message=errors[0]["message"],
         )
     return env._("e-conomic refused the data: %(message)s", message=details)

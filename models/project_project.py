@@ -11,6 +11,8 @@ import hashlib
 import re
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -573,12 +575,19 @@ class ProjectProject(models.Model):
             action["name"] = self.env._(
                 "Draft invoice %(number)s", number=self.economic_draft_number
             )
+            empty = self.env._("No timesheet line is on this draft invoice yet")
         else:
             action["domain"] = [
                 ("project_id", "=", self.id),
                 ("economic_line_state", "=", "approved"),
             ]
             action["name"] = self.env._("Approved, waiting for the draft invoice")
+            empty = self.env._("No approved timesheet line waits for the draft invoice")
+        # Not the approval list's "No timesheet waits for approval": lines may well wait.
+        action["help"] = Markup('<p class="o_view_nocontent_smiling_face">%s</p><p>%s</p>') % (
+            empty,
+            self.env._("Approved time is sent to the project's draft invoice within minutes."),
+        )
         # The web client titles the list with display_name first (the XML action's name).
         action["display_name"] = action["name"]
         action["context"] = {"default_project_id": self.id}

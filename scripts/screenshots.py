@@ -6,7 +6,9 @@ Drives Chromium through the DevTools protocol (websocket-client, which Odoo's ow
 tests use): logs in, opens each page, waits for a selector, optionally clicks, and saves a
 PNG reduced to a palette to keep it small.
 
-usage: python scripts/screenshots.py BASE_URL OUTDIR NAME=PATH|WAIT_SELECTOR[|CLICK_SELECTOR] ...
+usage: python scripts/screenshots.py BASE_URL OUTDIR
+         NAME[@HEIGHT]=PATH|WAIT_SELECTOR[|CLICK_SELECTOR] ...
+       (HEIGHT: a taller window than 760 px for a long page, e.g. the Settings)
        (a PATH ending in .pdf, e.g. /report/pdf/..., is downloaded and its first page
        rasterized with pdftoppm from poppler-utils)
 
@@ -17,7 +19,7 @@ prints the ids used below as PROJECT and INVOICE):
     A=/odoo/action-economic_connector.action_economic_invoice
     R=/report/pdf/economic_connector.report_economic_invoice
     python scripts/screenshots.py http://127.0.0.1:8069 static/description \\
-      "screenshot_settings=/odoo/economic-settings|[name=economic_customer_group_id]" \\
+      "screenshot_settings@2250=/odoo/economic-settings|[name=economic_kind_overview] table" \\
       "screenshot_project_draft=/odoo/project/$PROJECT|$S|.o_notebook_headers [name=economic]" \\
       "screenshot_timesheet_states=/odoo/action-hr_timesheet.timesheet_action_all|.o_data_row" \\
       "screenshot_booked_invoice=$A/$INVOICE|.o_form_view [name=number]" \\
@@ -28,6 +30,7 @@ prints the ids used below as PROJECT and INVOICE):
 import base64
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -156,7 +159,8 @@ def save_pdf_page(base_url, session_id, path, out_path):
 
 
 def main(base_url, outdir, *shots):
-    browser = Browser()
+    # another Chromium (a colleague's tour) may hold the default debugging port
+    browser = Browser(int(os.environ.get("SCREENSHOTS_DEBUG_PORT", "9333")))
     try:
         browser.call("Network.enable")
         host = base_url.split("//", 1)[1].split(":", 1)[0].split("/", 1)[0]
@@ -166,6 +170,14 @@ def main(base_url, outdir, *shots):
         )
         for shot in shots:
             name, spec = shot.split("=", 1)
+            name, _, height = name.partition("@")
+            browser.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=WIDTH,
+                height=int(height or HEIGHT),
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             path, *rest = spec.split("|")
             if path.endswith(".pdf") or path.startswith("/report/pdf/"):
                 save_pdf_page(base_url, session_id, path, f"{outdir}/{name}.png")

@@ -48,7 +48,12 @@ print(
 sol = env["res.partner"].search([("name", "=", "Bageriet Sol")], limit=1)
 print("Sol", sol.economic_number, sol.economic_state)
 project2 = env["project.project"].create(
-    {"name": "Webshop til bageriet", "partner_id": sol.id, "allow_timesheets": True}
+    {
+        "name": "Webshop til bageriet",
+        "partner_id": sol.id,
+        "allow_timesheets": True,
+        "user_id": admin.id,  # the shell runs as OdooBot: the demo user manages the project
+    }
 )
 task = env["project.task"].create({"name": "Produktsider", "project_id": project2.id})
 mette = env["hr.employee"].search([("name", "=", "Mette Jensen")], limit=1)

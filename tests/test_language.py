@@ -10,7 +10,7 @@ users who click stay English. Danish texts of strings added with issue 10 come f
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime
 
 from odoo.tests import Form, tagged
 
@@ -141,7 +141,7 @@ class TestDanishMasterDataTexts(DanishCompanyMixin, CustomerSyncCase):
         self.sync()
         self.assertEqual(bad.economic_state, "error")
         self.assertTrue(
-            bad.economic_error.startswith("e-conomic afviste værdien af city"),
+            bad.economic_error.startswith("e-conomic afviste værdien af By (city): "),
             bad.economic_error,
         )
         self.assertIn(f"(e-conomic log-id: {bad.economic_log_id})", bad.economic_error)
@@ -272,3 +272,47 @@ class TestPluralTexts(EconomicInvoicingCase):
             "2 customer groups, 2 payment terms, 2 VAT zones, 2 layouts, 2 products, "
             "0 employee groups",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDanishWalkThroughTexts(DanishCompanyMixin, EconomicInvoicingCase):
+    """What a Danish user met in the browser walk-through: technical texts, misleading help."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._economic_make_company_danish()
+
+    def test_run_name_in_the_readers_date_format(self):
+        run = self.env["economic.run"]._economic_start(self.company, "customers")
+        run.date_start = datetime(2026, 11, 28, 13, 50, 27)  # UTC
+        self.env.user.tz = "Europe/Copenhagen"  # the reader's time zone
+        danish = run.with_context(lang="da_DK")
+        self.assertEqual(danish.display_name, "Kunder 28.11.2026 14.50")
+        english = run.with_context(lang="en_US")
+        self.assertTrue(english.display_name.startswith("Customers 11/28/26"), english.display_name)
+
+    def test_webhook_event_types_by_name(self):
+        self.company.economic_webhook_types = "INVOICE_BOOKED,CUSTOMER_UPDATED,PRODUCT_NEW"
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            settings.with_context(lang="da_DK").economic_webhook_types_text,
+            "Faktura bogført, Kunde ændret, PRODUCT_NEW",  # an unknown code is shown as is
+        )
+        self.assertEqual(
+            settings.with_context(lang="en_US").economic_webhook_types_text,
+            "Invoice booked, Customer changed, PRODUCT_NEW",
+        )
+        arch = self.env["res.config.settings"].get_view()["arch"]
+        self.assertIn('name="economic_webhook_types_text"', arch)
+
+    def test_draft_invoice_button_does_not_speak_of_approval(self):
+        project = self.project_with_draft()
+        self.make_lines(project)  # to approve: the draft has no line yet
+        action = project.with_context(lang="da_DK").action_economic_view_lines()
+        self.assertIn("Ingen timeregistreringer på denne fakturakladde endnu", action["help"])
+        self.assertNotIn("godkendelse", action["help"])
+        project.economic_draft_number = False
+        action = project.with_context(lang="en_US").action_economic_view_lines()
+        self.assertIn("No approved timesheet line waits for the draft invoice", action["help"])
+        self.assertNotIn("waits for approval", action["help"])

@@ -465,7 +465,7 @@ class TestRunsAndErrors(EconomicCase):
                     log_id="L2",
                     errors=[{"field": "name", "code": "E1", "message": "Name is too long"}],
                 ),
-                "refused the value of name: Name is too long",
+                "refused the value of Name (name): Name is too long",
                 "L2",
             ),
             (errors.RateLimitedError(status=429), "rate limit", None),
