@@ -741,13 +741,17 @@ class EconomicMasterSync(models.AbstractModel):
                     "key": partner.economic_idempotency_key,
                     "payload": payload,
                     "remote": remote,
-                    # A create is recorded (and committed) before the POST: a lost answer is
-                    # looked up next run.
-                    "write_date": partner.write_date
-                    if linked
-                    else partner._economic_mark_create_sent(payload),
+                    "write_date": partner.write_date,
                 }
             )
+        # Each create is recorded (and committed) before its POST: a lost answer is looked up
+        # next run. One statement for the batch; the send's row lock compares the new dates.
+        creates_sent = self.env["res.partner"]._economic_mark_creates_sent(
+            {send["partner"].id: send["payload"] for send in prepared if not send["linked"]}
+        )
+        for send in prepared:
+            if not send["linked"]:
+                send["write_date"] = creates_sent[send["partner"].id]
         # Each send below starts a new transaction with the row lock (a snapshot taken
         # earlier could fail on rows changed meanwhile).
         cron._commit_progress()
