@@ -298,7 +298,9 @@ class ResPartner(models.Model):
         for record_id, vals in rows.items():
             if vals.get("economic_number"):
                 self.browse(record_id)._economic_check_number_digits(vals["economic_number"])
-        records.flush_recordset(names)
+        # Pending ORM values of these partners first (write_date among them: it is
+        # invalidated below).
+        records.flush_recordset()
         write_dates = {}
         now = self.env.cr.now()
         by_names = {}
