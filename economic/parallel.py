@@ -9,9 +9,9 @@ pure client calls: no database, no ORM.
 
 Every call of a batch starts at once (one thread each, from a pool of ``maximum`` threads kept
 for the InFlight's life: starting threads for every batch cost more than a request to the
-fake), so a batch lasts no longer than its slowest request; a job's leases renewed before the batch therefore cover it. Slowing down
-happens between batches (``size``) and inside the client (a 429 holds every thread, see
-``EconomicClient``).
+fake), so a batch lasts no longer than its slowest request; a job's leases renewed before the
+batch therefore cover it. Slowing down happens between batches (``size``) and inside the
+client (a 429 holds every thread, see ``EconomicClient``).
 """
 
 import concurrent.futures

@@ -302,6 +302,11 @@ class EconomicSyncMixin(models.AbstractModel):
         :param company: the company whose agreement holds the record; default the record's
             current ``economic_company_id``, else the environment's company
         """
+        self._economic_write_rows(self._economic_synced_rows(number, company))
+        return True
+
+    def _economic_synced_rows(self, number=None, company=None):
+        """The values ``_economic_set_synced`` writes, per record: ``{record id: vals}``."""
         vals = {
             "economic_state": "synced",
             "economic_need_sync": False,
@@ -319,8 +324,7 @@ class EconomicSyncMixin(models.AbstractModel):
             record_vals = rows[record.id] = dict(vals)
             if company or not record.economic_company_id:
                 record_vals["economic_company_id"] = (company or record.env.company).id
-        self._economic_write_rows(rows)
-        return True
+        return rows
 
     def _economic_set_error(self, exc, run=None):
         """Record a failed sync of these records.
@@ -386,7 +390,10 @@ class EconomicSyncMixin(models.AbstractModel):
         """
         self.env.flush_all()
         return self._economic_write_rows(
-            {record_id: {"economic_create_sent": payload} for record_id, payload in payloads.items()}
+            {
+                record_id: {"economic_create_sent": payload}
+                for record_id, payload in payloads.items()
+            }
         )
 
     def _economic_changed_values(self, vals):
