@@ -7,15 +7,13 @@ Pure Python (no Odoo). The caller's job thread prepares and commits everything a
 threads and returns their outcomes in order; the job thread records them. The calls must be
 pure client calls: no database, no ORM.
 
-Every call of a batch starts at once (one thread each, from a pool of ``maximum`` threads kept
-for the InFlight's life: starting threads for every batch cost more than a request to the
-fake), so a batch lasts no longer than its slowest request; a job's leases renewed before the
-batch therefore cover it. Slowing down happens between batches (``size``) and inside the
-client (a 429 holds every thread, see ``EconomicClient``).
+Every call of a batch starts at once (one thread each), so a batch lasts no longer than its
+slowest request; a job's leases renewed before the batch therefore cover it. Slowing down
+happens between batches (``size``) and inside the client (a 429 holds every thread, see
+``EconomicClient``).
 """
 
 import concurrent.futures
-import weakref
 
 DEFAULT_IN_FLIGHT = 8
 MAX_IN_FLIGHT = 32
@@ -50,7 +48,6 @@ class InFlight:
         self.maximum = max(1, min(int(maximum or 1), MAX_IN_FLIGHT))
         self.size = self.maximum
         self.batches = []  # sizes of the batches sent (benchmarks and tests read it)
-        self._pool = None
 
     def send(self, calls):
         """Run ``calls`` (callables taking no argument) at once; a list of Outcome, in order.
@@ -65,25 +62,13 @@ class InFlight:
         throttled_before = self.client.throttled
         if len(calls) == 1:
             outcomes = [self._call(calls[0])]
-        elif len(calls) <= self.maximum:
-            outcomes = list(self._threads().map(self._call, calls))
-        else:  # more than the pool holds: still all at once
+        else:
             with concurrent.futures.ThreadPoolExecutor(
                 max_workers=len(calls), thread_name_prefix="economic-send"
             ) as pool:
                 outcomes = list(pool.map(self._call, calls))
         self._adapt(self.client.throttled > throttled_before)
         return outcomes
-
-    def _threads(self):
-        """The pool: ``maximum`` threads (a batch never holds more calls), idle between
-        batches, ended when this InFlight is dropped."""
-        if self._pool is None:
-            self._pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self.maximum, thread_name_prefix="economic-send"
-            )
-            weakref.finalize(self, self._pool.shutdown, wait=False)
-        return self._pool
 
     @staticmethod
     def _call(call):
