@@ -741,13 +741,10 @@ class EconomicMasterSync(models.AbstractModel):
                     "key": partner.economic_idempotency_key,
                     "payload": payload,
                     "remote": remote,
-                    # A create is recorded (and committed) before the POST: a lost answer is
-                    # looked up next run.
-                    "write_date": partner.write_date
-                    if linked
-                    else partner._economic_mark_create_sent(payload),
+                    "write_date": partner.write_date,
                 }
             )
+        self._economic_mark_customer_creates_sent(prepared)
         # Each send below starts a new transaction with the row lock (a snapshot taken
         # earlier could fail on rows changed meanwhile).
         cron._commit_progress()
@@ -779,29 +776,11 @@ class EconomicMasterSync(models.AbstractModel):
                 # Phase 2 (worker threads): the requests, all in flight at once; no ORM.
                 outcomes = in_flight.send([call for _send, call in calls])
                 # Phase 3 (this thread): every outcome, committed together below.
-                stopping = None
-                for (send, _call), outcome in zip(calls, outcomes, strict=True):
-                    partner = send["partner"]
-                    try:
-                        if not outcome.ok:
-                            raise outcome.error
-                        with self.env.cr.savepoint():
-                            kind, notes[partner.id] = self._economic_customer_sent(
-                                send, company, outcome.result
-                            )
-                    except BATCH_STOPPING_ERRORS as exc:
-                        stopping = stopping or exc  # this one stays pending
-                    except (
-                        economic_errors.EconomicError,
-                        UserError,
-                        psycopg2.IntegrityError,
-                    ) as exc:
-                        # e-conomic refused it, or Odoo could not store the outcome (e.g. the
-                        # number e-conomic gave is linked to another partner): this one only.
-                        partner._economic_set_error(exc, run=run)
-                    else:
-                        done |= partner
-                        counts[kind] += 1
+                sent, stopping = self._economic_customer_outcomes(calls, outcomes, company, run)
+                for send, kind, note in self._economic_record_customers_sent(sent, run):
+                    done |= send["partner"]
+                    counts[kind] += 1
+                    notes[send["partner"].id] = note
                 remaining = cron._commit_progress(len(sends) if progress else 0)
                 if stopping is not None:
                     raise stopping
@@ -929,10 +908,44 @@ class EconomicMasterSync(models.AbstractModel):
         return lambda: client.update_customer(number, payload, idempotency_key=key)
 
     @api.model
-    def _economic_customer_sent(self, send, company, result):
-        """Record the outcome of one customer's request (``_economic_customer_call``).
+    def _economic_mark_customer_creates_sent(self, prepared):
+        """Record each create before its POST (the caller commits): a lost answer is looked
+        up next run. One statement for the batch; the send's row lock compares the new
+        ``write_date`` stored in each prepared send."""
+        creates_sent = self.env["res.partner"]._economic_mark_creates_sent(
+            {send["partner"].id: send["payload"] for send in prepared if not send["linked"]}
+        )
+        for send in prepared:
+            if not send["linked"]:
+                send["write_date"] = creates_sent[send["partner"].id]
 
-        :return: ``(counter, chatter note)``
+    @api.model
+    def _economic_customer_outcomes(self, calls, outcomes, company, run):
+        """Sort the outcomes of a batch: the refused ones are put in error at once, the
+        others returned to be recorded together (``_economic_record_customers_sent``).
+
+        :return: ``([(send, counter, note, vals)], the first error that stops the run or
+            None)``; a customer met by such an error stays pending
+        """
+        sent, stopping = [], None
+        for (send, _call), outcome in zip(calls, outcomes, strict=True):
+            try:
+                if not outcome.ok:
+                    raise outcome.error
+                sent.append((send, *self._economic_customer_sent(send, company, outcome.result)))
+            except BATCH_STOPPING_ERRORS as exc:
+                stopping = stopping or exc
+            except (economic_errors.EconomicError, UserError) as exc:
+                send["partner"]._economic_set_error(exc, run=run)  # e-conomic refused it
+        return sent, stopping
+
+    @api.model
+    def _economic_customer_sent(self, send, company, result):
+        """The outcome of one customer's request (``_economic_customer_call``), to record
+        (``_economic_record_customers_sent``).
+
+        :return: ``(counter, chatter note, bookkeeping values of the partner)``
+        :raise EconomicError: the answer cannot be recorded (no customer number)
         """
         partner, payload = send["partner"], send["payload"]
         if not send["linked"]:
@@ -942,21 +955,64 @@ class EconomicMasterSync(models.AbstractModel):
                 raise economic_errors.EconomicError(
                     self.env._("e-conomic did not return a customer number.")
                 )
-            partner._economic_set_synced(number, company)
+            vals = partner._economic_synced_rows(number, company)[partner.id]
             # A replayed answer (same key after a lost response) may predate an edit: keep the
             # customer pending when e-conomic does not hold what Odoo has now.
             if response.from_cache and not customer_document_holds(
                 response.data, payload, CUSTOMER_MAPPED_KEYS
             ):
-                partner._economic_write({"economic_need_sync": True, "economic_state": "pending"})
-            return "created", self.env._(
-                "Created in e-conomic as customer %(number)s.", number=number
+                vals.update(economic_need_sync=True, economic_state="pending")
+            return (
+                "created",
+                self.env._("Created in e-conomic as customer %(number)s.", number=number),
+                vals,
             )
         number = send["number"]
-        partner._economic_set_synced(number, company)
+        vals = partner._economic_synced_rows(number, company)[partner.id]
         if send["remote"] is None:
-            return "created", self.env._(
-                "Customer %(number)s was missing in e-conomic and has been created again.",
-                number=number,
+            return (
+                "created",
+                self.env._(
+                    "Customer %(number)s was missing in e-conomic and has been created again.",
+                    number=number,
+                ),
+                vals,
             )
-        return "updated", self.env._("Updated customer %(number)s in e-conomic.", number=number)
+        return (
+            "updated",
+            self.env._("Updated customer %(number)s in e-conomic.", number=number),
+            vals,
+        )
+
+    @api.model
+    def _economic_record_customers_sent(self, sent, run):
+        """Record the outcomes of a batch of customers sent: one write for the batch.
+
+        When Odoo cannot store one of them (e.g. the number e-conomic gave is linked to
+        another partner), the batch's write is undone and each is written alone: that one
+        is in error, the others recorded.
+
+        :param sent: ``[(send, counter, note, vals)]`` from ``_economic_customer_sent``
+        :return: ``[(send, counter, note)]`` of the outcomes recorded
+        """
+        if not sent:
+            return []
+        Partner = self.env["res.partner"]
+        try:
+            with self.env.cr.savepoint():
+                Partner._economic_write_rows(
+                    {send["partner"].id: vals for send, _kind, _note, vals in sent}
+                )
+            return [(send, kind, note) for send, kind, note, _vals in sent]
+        except (UserError, psycopg2.IntegrityError):
+            pass  # which one: each alone below
+        recorded = []
+        for send, kind, note, vals in sent:
+            try:
+                with self.env.cr.savepoint():
+                    Partner._economic_write_rows({send["partner"].id: vals})
+            except (UserError, psycopg2.IntegrityError) as exc:
+                send["partner"]._economic_set_error(exc, run=run)
+            else:
+                recorded.append((send, kind, note))
+        return recorded

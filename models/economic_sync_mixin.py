@@ -294,14 +294,33 @@ class EconomicSyncMixin(models.AbstractModel):
     def _economic_ensure_idempotency_keys(self):
         """Give a new idempotency key to the records that have none; the caller commits
         them before sending."""
-        for record in self.filtered(lambda record: not record.economic_idempotency_key):
-            record._economic_write({"economic_idempotency_key": uuid.uuid4().hex})
+        self._economic_write_rows(
+            {
+                record.id: {"economic_idempotency_key": uuid.uuid4().hex}
+                for record in self
+                if not record.economic_idempotency_key
+            }
+        )
 
     # === SYNC OUTCOME HELPERS === #
 
     def _economic_write(self, vals):
         """Write sync bookkeeping without marking the record as changed in Odoo."""
         return self.with_context(**{SYNC_WRITING_KEY: True}).write(vals)
+
+    def _economic_write_rows(self, rows):
+        """Write sync bookkeeping with values per record, as ``_economic_write`` does.
+
+        Models may write a whole batch in one statement (see res.partner).
+
+        :param rows: ``{record id: vals}``
+        :return: ``{record id: write_date}`` after the write, flushed to the database
+        """
+        for record_id, vals in rows.items():
+            self.browse(record_id)._economic_write(vals)
+        records = self.browse(list(rows))
+        records.flush_recordset()
+        return {record.id: record.write_date for record in records}
 
     def _economic_set_synced(self, number=None, company=None):
         """Record a successful sync.
@@ -310,6 +329,11 @@ class EconomicSyncMixin(models.AbstractModel):
         :param company: the company whose agreement holds the record; default the record's
             current ``economic_company_id``, else the environment's company
         """
+        self._economic_write_rows(self._economic_synced_rows(number, company))
+        return True
+
+    def _economic_synced_rows(self, number=None, company=None):
+        """The values ``_economic_set_synced`` writes, per record: ``{record id: vals}``."""
         vals = {
             "economic_state": "synced",
             "economic_need_sync": False,
@@ -322,12 +346,12 @@ class EconomicSyncMixin(models.AbstractModel):
         }
         if number is not None and number is not False:
             vals["economic_number"] = str(number)
+        rows = {}
         for record in self:
-            record_vals = dict(vals)
+            record_vals = rows[record.id] = dict(vals)
             if company or not record.economic_company_id:
                 record_vals["economic_company_id"] = (company or record.env.company).id
-            record._economic_write(record_vals)
-        return True
+        return rows
 
     def _economic_set_error(self, exc, run=None):
         """Record a failed sync of these records.
@@ -383,9 +407,21 @@ class EconomicSyncMixin(models.AbstractModel):
         send's row lock compares it).
         """
         self.ensure_one()
-        self._economic_write({"economic_create_sent": payload})
+        return self._economic_mark_creates_sent({self.id: payload})[self.id]
+
+    def _economic_mark_creates_sent(self, payloads):
+        """``_economic_mark_create_sent`` for many records at once.
+
+        :param payloads: ``{record id: payload}``
+        :return: ``{record id: write_date}``
+        """
         self.env.flush_all()
-        return self.write_date
+        return self._economic_write_rows(
+            {
+                record_id: {"economic_create_sent": payload}
+                for record_id, payload in payloads.items()
+            }
+        )
 
     def _economic_changed_values(self, vals):
         """The subset of ``vals`` that differs from this record (floats at their digits)."""

@@ -18,3 +18,4 @@ from . import test_money_safety
 from . import test_stateful_invoicing
 from . import test_stateful_findings
 from . import test_in_flight
+from . import test_partner_bookkeeping

@@ -10,6 +10,7 @@ from unittest.mock import patch
 from psycopg2 import errors as pg_errors
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..economic.parallel import InFlight
 from .test_customers import CustomerSyncCase
@@ -222,6 +223,36 @@ class TestMasterDataInFlight(CustomerSyncCase):
         self.assertEqual(refused.economic_state, "synced")
         self.assertEqual(len(self.fake_calls("POST", "/customers")), 1)
         self.assertEqual(len(self.fake.customers), 8)
+
+    def test_customers_of_a_batch_recorded_together_one_number_taken(self):
+        """The outcomes of a batch are written in one statement; when Odoo cannot store one
+        of them (the number e-conomic gave is linked to another partner already), that one
+        is in error and the others of the batch are still recorded."""
+        self.empty_agreement()
+        taken = self.customer(name="Left out", economic_exclude=True)
+        taken._economic_set_synced("5", company=self.company)  # the fake gives 1..8
+        partners = self.Partner.browse()
+        for index in range(8):
+            partners |= self.customer(name=f"Batch Customer {index}")
+        with RecordBatches() as batches, mute_logger("odoo.sql_db"):
+            self.sync()
+        self.assertEqual(batches.sizes, [8], "one batch")
+        failed = partners.filtered(lambda partner: partner.economic_state == "error")
+        synced = partners.filtered(lambda partner: partner.economic_state == "synced")
+        self.assertEqual((len(failed), len(synced)), (1, 7))
+        self.assertFalse(failed.economic_number)
+        self.assertTrue(failed.economic_error)
+        self.assertEqual(
+            sorted(int(number) for number in synced.mapped("economic_number")),
+            [1, 2, 3, 4, 6, 7, 8],
+        )
+        self.assertFalse(any(synced.mapped("economic_idempotency_key")))
+        self.assertEqual(self.Partner._economic_search_linked(self.company, [5]), taken)
+        for partner in synced:
+            self.assertIn(
+                f"Created in e-conomic as customer {partner.economic_number}.",
+                "".join(partner.message_ids.mapped("body")),
+            )
 
     def test_customers_rate_limited_mid_batch_stay_pending(self):
         """A 429 outlasting the retries stops the run: the others of the batch are stored,
