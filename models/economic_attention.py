@@ -30,36 +30,24 @@ _MIXIN_IN_ERROR = (
 )
 
 
+# The sync mixin's fields the view reads, for the models that use the mixin
+MIXIN_FIELDS = [
+    "economic_state",
+    "economic_need_sync",
+    "economic_error",
+    "economic_log_id",
+    "economic_company_id",
+    "company_id",
+]
+
+
 class EconomicAttention(models.Model):
     _name = "economic.attention"
     _description = "e-conomic Record in Error"
     _auto = False
     _order = "kind, id"
     _depends = {
-        "res.partner": [
-            "economic_state",
-            "economic_need_sync",
-            "economic_error",
-            "economic_log_id",
-            "economic_company_id",
-            "company_id",
-        ],
-        "hr.employee": [
-            "economic_state",
-            "economic_need_sync",
-            "economic_error",
-            "economic_log_id",
-            "economic_company_id",
-            "company_id",
-        ],
-        "product.template": [
-            "economic_state",
-            "economic_need_sync",
-            "economic_error",
-            "economic_log_id",
-            "economic_company_id",
-            "company_id",
-        ],
+        **dict.fromkeys(("res.partner", "hr.employee", "product.template"), MIXIN_FIELDS),
         "account.analytic.line": ["economic_line_state", "economic_error", "company_id"],
         "project.project": ["economic_error", "economic_sync_error", "company_id"],
         "economic.invoice": ["pdf_attachment_id", "company_id"],
