@@ -6,7 +6,10 @@ UPDATE res_company
        economic_grant_token = NULL,
        economic_connect_state = NULL,
        economic_connect_user_id = NULL,
-       economic_sync_enabled = FALSE;
+       economic_sync_enabled = FALSE,
+       -- the original's webhooks stay the original's: the copy accepts no event
+       economic_webhook_secret = NULL,
+       economic_webhook_state = 'off';
 -- A copy writes draft references of its own: it never takes the original's drafts for its own
 -- (models/project_project.py database_tag()).
 DELETE FROM ir_config_parameter WHERE key = 'economic_connector.reference_salt';

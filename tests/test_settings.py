@@ -339,6 +339,9 @@ class TestSettings(EconomicCase):
         self.assertTrue(company._economic_client())
 
     def test_neutralize_blanks_the_tokens(self):
+        self.company.sudo().write(
+            {"economic_webhook_secret": "original-secret", "economic_webhook_state": "active"}
+        )
         queries = list(get_neutralization_queries(["economic_connector"]))
         self.assertEqual(len(queries), 1)
         self.env.flush_all()
@@ -348,6 +351,8 @@ class TestSettings(EconomicCase):
         self.assertFalse(company.economic_app_secret_token)
         self.assertFalse(company.economic_grant_token)
         self.assertFalse(company.economic_sync_enabled)
+        self.assertFalse(company.economic_webhook_secret, "the copy accepts no webhook event")
+        self.assertEqual(company.economic_webhook_state, "off")
         self.assertEqual(company.economic_customer_group_id.code, "1", "defaults are kept")
 
     def test_each_company_sees_and_uses_its_own_settings(self):
