@@ -303,7 +303,9 @@ class EconomicInvoiceSync(models.AbstractModel):
         return batches[company.id]
 
     def _economic_batch_run(self, batch):
-        if not batch.run:
+        # A run created in a part of this job that was rolled back since (a project's step
+        # undone after a concurrent change) is gone: start it again.
+        if not batch.run or not batch.run.exists():
             batch.run = self.env["economic.run"]._economic_start(batch.company, "timesheets")
         return batch.run
 
@@ -355,8 +357,6 @@ class EconomicInvoiceSync(models.AbstractModel):
             more |= self._economic_send_lines_in_flight(lines_only)
         for batch in batches.values():
             if batch and batch.stopped:
-                if batch.run and not batch.run.exists():
-                    batch.run = None  # created in a rolled-back part
                 self._economic_batch_run(batch)._economic_finish(message=batch.stopped, failed=True)
             elif batch and batch.run:
                 batch.run._economic_finish()

@@ -288,3 +288,19 @@ class TestMasterDataInFlight(CustomerSyncCase):
         self.assertEqual(set(employees.mapped("economic_state")), {"synced"})
         self.assertEqual(len(self.fake.employees), before + 8)
         self.assertEqual(len(set(employees.mapped("economic_number"))), 8)
+
+
+@tagged("post_install", "-at_install")
+class TestRunOfARolledBackPart(EconomicInvoicingCase):
+    def test_run_created_in_a_rolled_back_part_is_started_again(self):
+        """Seen with two servers: the sending run was created, then a project's step was
+        rolled back after a concurrent change (taking the new run with it), and the next
+        count on the run raised MissingError, so that project's outcome crashed."""
+        sync = self.env["economic.invoice.sync"]
+        batch = sync._economic_batch(self.company, {})
+        run = sync._economic_batch_run(batch)
+        run.unlink()  # what the rollback does to a run created since the last commit
+        again = sync._economic_batch_run(batch)
+        self.assertTrue(again.exists())
+        again._economic_count("sent", 2)
+        self.assertEqual(again.sent, 2)
